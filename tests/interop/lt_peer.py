@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""A libtorrent (python3-libtorrent 2.0) peer for interop tests and benchmarks, run as a subprocess.
+
+    lt_peer.py seed     --torrent T --data DIR --port P [--seconds S]
+    lt_peer.py download --torrent T --out DIR --port P [--peer HOST:PORT ...] [--seconds S]
+                        [--have-pieces 0,2,5-9]   (start with only these pieces: copy from --data)
+
+Loopback only: DHT, LSD, UPnP and NAT-PMP are off; settings are passed to the session constructor so
+nothing starts before they apply. Prints one JSON object per line on stdout: {"event": "listening",
+"port": P}, periodic {"event": "status", ...}, and {"event": "finished"} when a download completes;
+a download exits 0 when complete, 3 on timeout. A seeder runs until killed or --seconds elapse.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+
+import libtorrent as lt
+
+
+def emit(**kw):
+    sys.stdout.write(json.dumps(kw) + "\n")
+    sys.stdout.flush()
+
+
+def parse_ranges(text):
+    out = set()
+    for part in filter(None, text.split(",")):
+        if "-" in part:
+            a, b = part.split("-")
+            out.update(range(int(a), int(b) + 1))
+        else:
+            out.add(int(part))
+    return out
+
+
+def make_session(port, extra=None):
+    s = {
+        "listen_interfaces": f"127.0.0.1:{port}",
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "allow_multiple_connections_per_ip": True,
+        "alert_mask": lt.alert_category.error | lt.alert_category.status | lt.alert_category.peer,
+        "user_agent": "lt_peer",
+        "enable_incoming_utp": False,
+        "enable_outgoing_utp": False,
+        "out_enc_policy": 2 if os.environ.get("LT_ENCRYPTION") else 1,
+        "in_enc_policy": 1,
+    }
+    if extra:
+        s.update(extra)
+    return lt.session(s)
+
+
+def bound_port(ses, wanted):
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        for a in ses.pop_alerts():
+            if isinstance(a, lt.listen_succeeded_alert):
+                return a.port
+            if isinstance(a, lt.listen_failed_alert):
+                raise SystemExit(f"lt_peer: listen failed: {a.message()}")
+        if wanted:
+            return ses.listen_port()
+        time.sleep(0.05)
+    return ses.listen_port()
+
+
+def status_line(h):
+    st = h.status()
+    return dict(event="status", progress=st.progress, state=str(st.state), peers=st.num_peers,
+                down=st.download_payload_rate, up=st.upload_payload_rate,
+                pieces=sum(1 for x in st.pieces if x) if st.pieces else 0,
+                total_download=st.total_payload_download, total_upload=st.total_payload_upload)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["seed", "download"])
+    ap.add_argument("--torrent", required=True)
+    ap.add_argument("--data")
+    ap.add_argument("--out")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--peer", action="append", default=[])
+    ap.add_argument("--seconds", type=float, default=120)
+    ap.add_argument("--have-pieces")
+    ap.add_argument("--status-interval", type=float, default=1.0)
+    args = ap.parse_args()
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    ses = make_session(args.port)
+    ti = lt.torrent_info(args.torrent)
+    atp = lt.add_torrent_params()
+    atp.ti = ti
+    if args.mode == "seed":
+        atp.save_path = args.data
+    else:
+        atp.save_path = args.out
+        if args.have_pieces is not None:
+            # Start with only these pieces: write their bytes (others zero) and let libtorrent's
+            # initial check find exactly them.
+            keep = parse_ranges(args.have_pieces)
+            write_partial(ti, args.data, args.out, keep)
+    h = ses.add_torrent(atp)
+    port = bound_port(ses, args.port)
+    emit(event="listening", port=port)
+    for p in args.peer:
+        host, _, prt = p.rpartition(":")
+        h.connect_peer((host.strip("[]"), int(prt)))
+
+    deadline = time.time() + args.seconds
+    last = 0.0
+    finished = False
+    while time.time() < deadline:
+        for a in ses.pop_alerts():
+            if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
+                emit(event="error", message=a.message())
+            elif isinstance(a, lt.peer_ban_alert):
+                emit(event="peer_banned", message=a.message())
+        st = h.status()
+        if time.time() - last >= args.status_interval:
+            emit(**status_line(h))
+            last = time.time()
+        if args.mode == "download" and not finished and st.is_seeding:
+            finished = True
+            emit(event="finished", **{k: v for k, v in status_line(h).items() if k != "event"})
+            if os.environ.get("LT_PEER_STAY") is None:
+                return 0
+        time.sleep(0.05)
+    return 0 if args.mode == "seed" or finished else 3
+
+
+def write_partial(ti, data_dir, out_dir, keep):
+    """Creates the files of `ti` under out_dir holding only the bytes of pieces in `keep` (others
+    zero), so libtorrent's check finds exactly those pieces."""
+    fs = ti.files()
+    plen = ti.piece_length()
+    for i in range(fs.num_files()):
+        if fs.file_flags(i) & lt.file_storage.flag_pad_file:
+            continue
+        rel = fs.file_path(i)
+        src = os.path.join(data_dir, rel)
+        dst = os.path.join(out_dir, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        size = fs.file_size(i)
+        off = fs.file_offset(i)
+        with open(src, "rb") as fin, open(dst, "wb") as fout:
+            fout.truncate(size)
+            pos = 0
+            while pos < size:
+                piece = (off + pos) // plen
+                piece_end = (piece + 1) * plen - off
+                n = min(size, piece_end) - pos
+                if piece in keep:
+                    fin.seek(pos)
+                    fout.seek(pos)
+                    fout.write(fin.read(n))
+                pos += n
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,3 +1,4 @@
+// Bencode encoder: canonical output (BEP 3), and deep copies of decoded nodes into owning values.
 #include <ccbt/bencode.hpp>
 
 #include <charconv>
@@ -63,7 +64,9 @@ value to_value(node n) {
     }
     case type::dict: {
       dict d;
-      for (auto [k, e] : n.entries()) d.emplace(std::string(k), to_value(e));
+      // Keys usually arrive sorted, so hinting at the end makes each insert O(1); a key already
+      // present (a duplicate in a lenient document) is not replaced: the first one wins.
+      for (auto [k, e] : n.entries()) d.emplace_hint(d.end(), std::string(k), to_value(e));
       return value(std::move(d));
     }
   }

@@ -1,0 +1,39 @@
+// Error codes of the peer wire codec (ccbt::wire): handshake, message framing, BEP 10 handshake.
+//
+// Every value is a protocol violation by the remote peer that ends that one connection; the error's
+// offset is the stream offset of the offending message (bytes since the decoder started) and its
+// context names the message and the values involved ("have: index 1400, torrent has 1313 pieces").
+#pragma once
+
+#include <system_error>
+
+namespace ccbt::wire {
+
+enum class errc {
+  bad_protocol_string = 1,  // handshake: pstrlen is not 19 or the string is not "BitTorrent protocol"
+  message_too_large,        // length prefix above the decoder's limit for that message
+  invalid_message_length,   // length does not fit the message (have must be 5 bytes, ...)
+  block_too_large,          // piece / request / cancel / reject block above max_block_size
+  empty_block,              // piece / request / cancel / reject of zero bytes
+  piece_index_out_of_range, // a piece index >= the torrent's piece count
+  block_out_of_range,       // begin + length runs past the piece length
+  bitfield_size_mismatch,   // bitfield is not ceil(num_pieces / 8) bytes
+  bitfield_spare_bits,      // bits after the last piece are set
+  not_negotiated,           // fast / extended / v2 message without the reserved bit on both sides
+  invalid_hash_count,       // hashes message whose length field is 0 or above the limit
+  hashes_size_mismatch,     // hashes message whose size does not match length and proof layers
+  too_many_unknown_messages,// more unknown message ids than decoder_options::max_unknown_messages
+  ext_handshake_not_dict,   // BEP 10 handshake payload is not a bencoded dictionary
+  ext_handshake_bad_m,      // "m" is not a dictionary, or an id is not an integer in 0..255
+  ext_handshake_too_many_extensions, // "m" has more entries than the limit
+  ext_handshake_bad_name,   // an extension name that is empty or longer than the limit
+  ext_handshake_bad_metadata_size,   // "metadata_size" above the limit
+};
+
+[[nodiscard]] const std::error_category& category() noexcept;
+[[nodiscard]] std::error_code make_error_code(errc e) noexcept;
+
+}  // namespace ccbt::wire
+
+template <>
+struct std::is_error_code_enum<ccbt::wire::errc> : std::true_type {};

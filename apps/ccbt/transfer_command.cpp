@@ -1,0 +1,178 @@
+#include "transfer_command.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <ccbt/metainfo.hpp>
+#include <ccbt/session.hpp>
+
+#include "common/format.hpp"
+#include "common/progress.hpp"
+
+namespace ccbt::apps {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+void emit(std::FILE* out, const nlohmann::json& j) {
+  const auto line = j.dump();
+  std::fprintf(out, "%s\n", line.c_str());
+  std::fflush(out);
+}
+
+nlohmann::json status_json(const torrent_status& st) {
+  return {{"event", "status"},         {"state", to_string(st.state)},
+          {"progress", st.progress},    {"pieces", st.pieces_done},
+          {"num_pieces", st.num_pieces}, {"down", st.download_rate},
+          {"up", st.upload_rate},       {"peers", st.num_peers},
+          {"seeds", st.num_seeds},      {"total_download", st.total_downloaded},
+          {"total_upload", st.total_uploaded}, {"failed_bytes", st.total_failed_bytes}};
+}
+
+std::optional<std::string> listen_interface(const std::string& s) {
+  if (s.find(':') == std::string::npos) {
+    for (char c : s)
+      if (c < '0' || c > '9') return std::nullopt;
+    if (s.empty() || std::stoul(s) > 65535) return std::nullopt;
+    return "0.0.0.0:" + s;
+  }
+  return s;
+}
+
+}  // namespace
+
+int run_transfer(const char* program, const transfer_options& opts, std::FILE* out, std::FILE* err) {
+  std::ifstream in(opts.torrent, std::ios::binary);
+  if (!in) {
+    std::fprintf(err, "%s: %s: cannot read the file\n", program, opts.torrent.c_str());
+    return 1;
+  }
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto ti = metainfo::torrent_info::parse(bytes);
+  if (!ti) {
+    std::fprintf(err, "%s: %s: %s\n", program, opts.torrent.c_str(), ti.error().message().c_str());
+    return 1;
+  }
+
+  settings s;
+  s.listen_interfaces.clear();
+  for (const auto& l : opts.listen) {
+    auto iface = listen_interface(l);
+    if (!iface) {
+      std::fprintf(err, "%s: --listen %s: expected PORT or IP:PORT\n", program, l.c_str());
+      return 2;
+    }
+    s.listen_interfaces.push_back(*iface);
+  }
+  if (s.listen_interfaces.empty()) s.listen_interfaces = settings{}.listen_interfaces;
+  if (!opts.no_resume)
+    s.resume_db = opts.resume_db.empty() ? (std::filesystem::path(opts.directory) / ".ccbt-resume.sqlite").string()
+                                         : opts.resume_db;
+  if (opts.max_peers > 0) s.max_connections_per_torrent = opts.max_peers;
+  if (!opts.strategy.empty()) {
+    if (opts.strategy == "rarest-first") s.strategy = piece_strategy::rarest_first;
+    else if (opts.strategy == "sequential") s.strategy = piece_strategy::sequential;
+    else if (opts.strategy == "round-robin") s.strategy = piece_strategy::round_robin;
+    else {
+      std::fprintf(err, "%s: --strategy %s: expected rarest-first, sequential or round-robin\n", program,
+                   opts.strategy.c_str());
+      return 2;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(opts.directory, ec);
+  if (ec) {
+    std::fprintf(err, "%s: %s: %s\n", program, opts.directory.c_str(), ec.message().c_str());
+    return 1;
+  }
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  session ses(s);
+  bool listening = false;
+  for (const auto& a : ses.pop_alerts()) {
+    if (a.kind == alert_kind::listen_failed) std::fprintf(err, "%s: %s\n", program, a.message.c_str());
+    if (a.kind == alert_kind::listen_succeeded) listening = true;
+  }
+  if (!listening && !opts.listen.empty()) return 1;
+  if (opts.status_json) emit(out, {{"event", "listening"}, {"port", ses.listen_port()}});
+
+  add_torrent_params p;
+  p.torrent = std::make_shared<const metainfo::torrent_info>(std::move(*ti));
+  p.save_path = opts.directory;
+  p.peers = opts.peers;
+  p.seed_mode = opts.seed_mode;
+  auto h = ses.add_torrent(std::move(p));
+  if (!h) {
+    std::fprintf(err, "%s: %s\n", program, h.error().message().c_str());
+    return 1;
+  }
+
+  progress_bar bar(opts.seed ? "seeding" : "downloading", !opts.quiet && !opts.status_json);
+  const auto start = std::chrono::steady_clock::now();
+  auto last_status = start;
+  bool finished = false;
+  int exit_code = 0;
+  while (!g_stop.load()) {
+    ses.wait_for_alert(std::chrono::milliseconds(200));
+    for (const auto& a : ses.pop_alerts()) {
+      switch (a.kind) {
+        case alert_kind::torrent_finished:
+          finished = true;
+          break;
+        case alert_kind::torrent_checked:
+          break;
+        case alert_kind::torrent_error:
+        case alert_kind::storage_error:
+        case alert_kind::resume_error:
+          if (!opts.status_json) std::fprintf(err, "%s: %s\n", program, a.message.c_str());
+          if (a.kind == alert_kind::torrent_error) exit_code = 1;
+          break;
+        default:
+          break;
+      }
+      if (opts.status_json && a.kind != alert_kind::piece_finished)
+        emit(out, {{"event", "alert"}, {"kind", to_string(a.kind)}, {"message", a.message}, {"peer", a.peer}});
+    }
+    if (exit_code != 0) break;
+    const auto now = std::chrono::steady_clock::now();
+    const auto st = h->status();
+    if (st.state == torrent_state::seeding && !finished) finished = true;  // complete from the start
+    if (opts.status_json && now - last_status >= std::chrono::seconds(1)) {
+      emit(out, status_json(st));
+      last_status = now;
+    }
+    bar.update(st.total_wanted_done, st.total_wanted);
+    if (finished && !opts.seed) break;
+    if (opts.seconds > 0 && std::chrono::duration<double>(now - start).count() >= opts.seconds) {
+      if (!finished) exit_code = 3;
+      break;
+    }
+  }
+  bar.finish();
+  const auto st = h->status();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (opts.status_json) {
+    auto j = status_json(st);
+    j["event"] = finished ? "finished" : "stopped";
+    j["seconds"] = secs;
+    emit(out, j);
+  } else if (!opts.quiet) {
+    std::fprintf(err, "%s: %s %s: %s of %s in %s (%s), %d peers\n", program, st.name.c_str(),
+                 finished ? "complete" : "stopped", format_size(st.total_wanted_done).c_str(),
+                 format_size(st.total_wanted).c_str(), format_duration(secs).c_str(),
+                 format_rate(static_cast<double>(st.total_downloaded) / std::max(secs, 0.001)).c_str(), st.num_peers);
+  }
+  return exit_code;
+}
+
+}  // namespace ccbt::apps

@@ -1,0 +1,28 @@
+// What the application gives the session to add a torrent.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ccbt/metainfo.hpp>
+#include <ccbt/settings.hpp>
+
+namespace ccbt {
+
+struct add_torrent_params {
+  std::shared_ptr<const metainfo::torrent_info> torrent;  // the metainfo (required for now)
+  std::filesystem::path save_path;                        // download directory
+  std::vector<std::string> peers;                         // "host:port" to connect to
+  bool paused = false;
+  // Per-file priorities 0 (skip) .. 7, indexed like torrent->files(); missing entries = 4.
+  std::vector<std::uint8_t> file_priorities;
+  std::optional<piece_strategy> strategy;                 // overrides settings::strategy
+  // Trust that the data on disk is complete (skip the check; pieces are verified when read).
+  bool seed_mode = false;
+};
+
+}  // namespace ccbt

@@ -1,0 +1,81 @@
+// The session: the engine. It owns one network thread (an asio io_context that holds all protocol
+// state), the disk and hash pools, and every torrent. All public calls are thread-safe: they post to
+// the network thread and, for queries, wait for the answer.
+//
+// No asio here: the implementation lives in src/session behind a pointer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <ccbt/add_torrent_params.hpp>
+#include <ccbt/alerts.hpp>
+#include <ccbt/error.hpp>
+#include <ccbt/settings.hpp>
+#include <ccbt/stats.hpp>
+
+namespace ccbt {
+
+namespace session_detail {
+class session_impl;
+class torrent;
+}  // namespace session_detail
+
+class torrent_handle {
+ public:
+  torrent_handle() = default;
+
+  [[nodiscard]] bool valid() const;
+  [[nodiscard]] info_hash hashes() const;
+  [[nodiscard]] torrent_status status() const;
+  [[nodiscard]] std::vector<peer_info> peers() const;
+  // One byte per piece: 1 if verified.
+  [[nodiscard]] std::vector<bool> have_pieces() const;
+
+  void pause() const;
+  void resume() const;
+  void add_peer(const std::string& host_port) const;
+  void set_file_priority(std::size_t file_index, std::uint8_t priority) const;
+  void set_piece_priority(std::uint32_t piece, std::uint8_t priority) const;
+  void set_strategy(piece_strategy s) const;
+  void force_recheck() const;
+
+  friend bool operator==(const torrent_handle& a, const torrent_handle& b) { return a.id_ == b.id_; }
+
+ private:
+  friend class session_detail::session_impl;
+  torrent_handle(std::weak_ptr<session_detail::session_impl> s, sha1_hash id) : s_(std::move(s)), id_(id) {}
+
+  std::weak_ptr<session_detail::session_impl> s_;
+  sha1_hash id_{};
+};
+
+class session {
+ public:
+  explicit session(const settings& s = {});
+  ~session();  // stops every torrent (flushing disk and resume state) and joins the threads
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  [[nodiscard]] result<torrent_handle> add_torrent(add_torrent_params params);
+  void remove_torrent(const torrent_handle& h, bool delete_files = false);
+  [[nodiscard]] std::vector<torrent_handle> torrents() const;
+  [[nodiscard]] std::optional<torrent_handle> find_torrent(const sha1_hash& id) const;
+
+  // The port actually bound by the first listen interface (useful with port 0); 0 if none.
+  [[nodiscard]] std::uint16_t listen_port() const;
+  [[nodiscard]] session_stats stats() const;
+  void apply_settings(const settings& s);
+
+  [[nodiscard]] std::vector<alert> pop_alerts();
+  // Waits until an alert is queued or the timeout expires; true if alerts are waiting.
+  bool wait_for_alert(std::chrono::milliseconds timeout);
+
+ private:
+  std::shared_ptr<session_detail::session_impl> impl_;
+};
+
+}  // namespace ccbt

@@ -1,0 +1,63 @@
+// Engine settings: every knob of the session, grouped, each with its default.
+//
+// A plain value type. The session copies it at construction; session::apply_settings() changes the
+// keys that can change live (rates, limits, choker slots, ...). The TOML configuration maps 1:1 onto
+// these fields (docs/configuration.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ccbt {
+
+enum class piece_strategy : std::uint8_t { rarest_first, sequential, round_robin };
+enum class preallocation : std::uint8_t { none, sparse, full };
+
+struct settings {
+  // ---- network
+  // "ip:port" to listen on; port 0 = any free port. IPv6 as "[::1]:6881".
+  std::vector<std::string> listen_interfaces = {"0.0.0.0:6881"};
+  std::string peer_id_prefix = "-CC0010-";   // Azureus-style client id (8 chars)
+  int max_connections = 200;                 // all torrents together
+  int max_connections_per_torrent = 60;
+  int max_half_open = 32;                    // outgoing connects in progress
+  int peer_connect_timeout_ms = 10'000;
+  int handshake_timeout_ms = 20'000;
+  int inactivity_timeout_s = 120;            // no message at all for this long -> disconnect
+
+  // ---- requests and picking
+  piece_strategy strategy = piece_strategy::rarest_first;
+  int min_request_queue = 16;                // per-peer outstanding block requests, lower bound
+  int max_request_queue = 250;               // upper bound (also capped by the peer's reqq)
+  int request_queue_time_ms = 2000;          // target: rate x this = bytes in flight per peer
+  int request_timeout_s = 20;                // a block not received in this time goes to another peer
+  int snub_timeout_s = 60;                   // no block for this long while requesting -> snubbed
+  int max_allowed_in_request_queue = 500;    // requests we queue for a peer before rejecting (our reqq)
+
+  // ---- choking
+  int unchoke_slots = 4;                     // upload slots per torrent, the optimistic one included
+  int unchoke_interval_s = 10;
+  int optimistic_unchoke_interval_s = 30;
+
+  // ---- disk
+  preallocation prealloc = preallocation::sparse;
+  std::size_t write_buffer_bytes = std::size_t{16} << 20;  // write-back buffer (back-pressure above)
+  int disk_threads = 2;                      // pread/pwrite workers
+  int hash_threads = 0;                      // 0 = one per core
+  int file_pool_size = 256;                  // open file handles
+  bool fsync_on_verify = false;              // fdatasync a piece before recording it (power-loss safety)
+
+  // ---- rates (bytes/s, 0 = unlimited)
+  std::int64_t download_rate_limit = 0;
+  std::int64_t upload_rate_limit = 0;
+
+  // ---- bans
+  int hash_failures_to_ban = 2;              // pieces a peer contributed to that failed their hash
+
+  // ---- state
+  std::string resume_db;                     // path of the SQLite fast-resume store ("" = none)
+};
+
+}  // namespace ccbt

@@ -1,0 +1,65 @@
+// Snapshots of torrent, peer and session state for the application.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ccbt/hash.hpp>
+
+namespace ccbt {
+
+enum class torrent_state : std::uint8_t { checking, downloading, seeding, paused, error };
+[[nodiscard]] const char* to_string(torrent_state s) noexcept;
+
+struct torrent_status {
+  info_hash hashes;
+  std::string name;
+  torrent_state state = torrent_state::checking;
+  std::uint64_t total_wanted = 0;       // bytes of wanted files (pad files excluded)
+  std::uint64_t total_wanted_done = 0;  // verified bytes of wanted files
+  std::uint32_t num_pieces = 0;
+  std::uint32_t pieces_done = 0;
+  double progress = 0;                  // total_wanted_done / total_wanted
+  std::int64_t download_rate = 0;       // payload bytes/s, averaged over a few seconds
+  std::int64_t upload_rate = 0;
+  std::uint64_t total_downloaded = 0;   // payload bytes received this session
+  std::uint64_t total_uploaded = 0;
+  std::uint64_t total_failed_bytes = 0; // bytes of pieces that failed their hash
+  int num_peers = 0;                    // connected
+  int num_seeds = 0;
+  int num_unchoked = 0;                 // peers we upload to
+  std::string error;                    // when state == error
+};
+
+struct peer_info {
+  std::string endpoint;                 // "ip:port"
+  std::string client;                   // from the extension handshake "v", or the peer id
+  bool incoming = false;
+  bool seed = false;
+  bool choked = true;                   // we choke them
+  bool interested = false;              // they are interested in us
+  bool peer_choked = true;              // they choke us
+  bool am_interested = false;
+  bool snubbed = false;
+  std::int64_t download_rate = 0;
+  std::int64_t upload_rate = 0;
+  std::uint64_t total_downloaded = 0;
+  std::uint64_t total_uploaded = 0;
+  int request_queue = 0;                // our outstanding requests to them
+  int target_queue = 0;                 // the depth the pipeline aims for
+  double progress = 0;                  // fraction of pieces they have
+};
+
+struct session_stats {
+  std::int64_t download_rate = 0;
+  std::int64_t upload_rate = 0;
+  std::uint64_t total_downloaded = 0;
+  std::uint64_t total_uploaded = 0;
+  int num_peers = 0;
+  int num_torrents = 0;
+  std::uint64_t disk_write_buffer_bytes = 0;
+  std::uint64_t disk_queue = 0;
+};
+
+}  // namespace ccbt

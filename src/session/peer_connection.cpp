@@ -1,0 +1,623 @@
+#include "session/peer_connection.hpp"
+
+#include <algorithm>
+
+#include "net/endpoint.hpp"
+#include "session/session_impl.hpp"
+#include "session/torrent.hpp"
+
+namespace ccbt::session_detail {
+
+namespace asio = net::asio;
+using net::use_nothrow;
+using net::error_code;
+
+namespace {
+constexpr std::size_t max_send_queue_bytes = std::size_t{4} << 20;  // stop serving uploads above
+constexpr std::size_t max_pending_uploads = 500;                     // our reqq
+constexpr auto keep_alive_interval = std::chrono::seconds(60);
+}  // namespace
+
+peer_connection::peer_connection(std::shared_ptr<torrent> t, net::tcp::socket socket, bool incoming,
+                                 picker::peer_token token, std::string endpoint)
+    : torrent_(std::move(t)),
+      socket_(std::move(socket)),
+      send_signal_(socket_.get_executor()),
+      incoming_(incoming),
+      token_(token),
+      endpoint_(std::move(endpoint)),
+      decoder_(wire::decoder_options{}),
+      pipeline_(torrent_->pipeline_config()) {
+  send_signal_.expires_at(clock::time_point::max());
+}
+
+peer_connection::~peer_connection() = default;
+
+void peer_connection::start(std::optional<wire::handshake_parser> theirs) {
+  asio::co_spawn(socket_.get_executor(), run(std::move(theirs)), asio::detached);
+}
+
+net::awaitable<void> peer_connection::run(std::optional<wire::handshake_parser> theirs) {
+  auto self = shared_from_this();
+  if (!co_await do_handshake(std::move(theirs))) co_return;
+  handshake_done_ = true;
+  connected_at_ = last_receive_ = last_send_ = last_block_ = clock::now();
+  torrent_->on_peer_handshake(*this);
+  if (closed_) co_return;
+  send_extension_handshake();
+  send_initial_state();
+  asio::co_spawn(socket_.get_executor(), write_loop(), asio::detached);
+  co_await read_loop();
+}
+
+net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake_parser> theirs) {
+  // Our handshake: answer an incoming peer with the id it asked for (v1 or truncated v2).
+  wire::handshake ours;
+  ours.reserved.set(wire::feature::extension_protocol).set(wire::feature::fast);
+  if (torrent_->info().is_v2()) ours.reserved.set(wire::feature::v2);
+  ours.info_hash = theirs ? theirs->info_hash() : torrent_->id();
+  ours.id = torrent_->session().peer_id();
+  std::string out;
+  wire::encode(out, ours);
+  auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+  if (wec) {
+    disconnect("handshake send: " + wec.message());
+    co_return false;
+  }
+
+  wire::handshake_parser parser = theirs ? std::move(*theirs) : wire::handshake_parser{};
+  std::array<char, wire::handshake_size> buf{};
+  while (!parser.done()) {
+    const std::size_t need = parser.bytes_needed();
+    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(buf.data(), need), use_nothrow);
+    if (ec) {
+      disconnect("handshake: " + ec.message());
+      co_return false;
+    }
+    auto used = parser.feed(std::string_view(buf.data(), n));
+    if (!used) {
+      disconnect("handshake: " + used.error().message(), true);
+      co_return false;
+    }
+  }
+  const auto hs = parser.value();
+  if (!torrent_->matches(hs.info_hash)) {
+    disconnect("handshake: peer answered for another torrent", true);
+    co_return false;
+  }
+  if (hs.id == torrent_->session().peer_id()) {
+    disconnect("connected to ourselves");
+    co_return false;
+  }
+  features_ = wire::negotiate(ours.reserved, hs.reserved);
+  decoder_.set_features(features_);
+  decoder_.set_geometry(torrent_->info().num_pieces(), torrent_->info().piece_length());
+  has_ = picker::piece_set(torrent_->info().num_pieces());
+  // Azureus-style peer ids ("-LT2080-", "-TR3000-") name the client until the extension handshake.
+  if (hs.id[0] == '-' && hs.id[7] == '-')
+    client_.assign(reinterpret_cast<const char*>(hs.id.data()) + 1, 6);
+  co_return true;
+}
+
+void peer_connection::disconnect(const std::string& reason, bool protocol_error) {
+  if (closed_) return;
+  closed_ = true;
+  error_code ignored;
+  socket_.shutdown(net::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  send_signal_.cancel();
+  // Our requests go back to the pool; its pieces no longer count.
+  torrent_->on_peer_closed(*this, reason, protocol_error, availability_reported_);
+  requests_.clear();
+  uploads_.clear();
+  reading_.clear();
+  // The send queue is left to the writer: a write in flight still references its buffers; the
+  // writer ends on the closed socket and the queue dies with the connection.
+}
+
+// ---- reading -----------------------------------------------------------------------------------
+
+net::awaitable<void> peer_connection::wait_writable() {
+  // Back-pressure: while the write-back buffer is full, stop reading (TCP pushes back on the peer).
+  while (!closed_ && !torrent_->session().disk_writable()) co_await torrent_->session().wait_disk_writable();
+}
+
+net::awaitable<void> peer_connection::read_loop() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    for (;;) {
+      auto m = decoder_.next();
+      if (!m) {
+        disconnect(m.error().message(), true);
+        co_return;
+      }
+      if (!*m) break;
+      if (const auto* ph = std::get_if<wire::piece_header>(&**m)) {
+        const wire::piece_header h = *ph;
+        if (!co_await read_block(h)) co_return;
+        continue;
+      }
+      if (!handle(**m)) co_return;
+      if (closed_) co_return;
+    }
+    co_await wait_writable();
+    if (closed_) co_return;
+    auto space = decoder_.prepare(16 * 1024 + 64);
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), use_nothrow);
+    if (ec) {
+      disconnect(ec == asio::error::eof ? "connection closed by peer" : "read: " + ec.message());
+      co_return;
+    }
+    last_receive_ = clock::now();
+    decoder_.commit(n);
+  }
+}
+
+net::awaitable<bool> peer_connection::read_block(const wire::piece_header& h) {
+  const picker::block_ref b{h.index, h.begin / picker::block_size};
+  auto it = std::find_if(requests_.begin(), requests_.end(), [&](const outstanding_request& r) {
+    return r.block == b && h.begin % picker::block_size == 0 && r.length == h.length;
+  });
+  if (it == requests_.end()) {
+    // Not (or no longer) requested from this peer, e.g. cancelled in endgame: read and drop it.
+    decoder_.skip_payload();
+    co_return true;
+  }
+  const std::uint32_t length = h.length;
+  auto buffer = torrent_->session().disk().allocate_buffer(length);
+  std::size_t got = decoder_.take_payload(buffer.bytes());
+  while (got < length) {
+    // The rest of the block goes straight from the socket into its final buffer.
+    co_await wait_writable();
+    if (closed_) co_return false;
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.data() + got, length - got), use_nothrow);
+    if (ec) {
+      disconnect(ec == asio::error::eof ? "connection closed by peer" : "read: " + ec.message());
+      co_return false;
+    }
+    decoder_.payload_consumed(n);
+    got += n;
+    last_receive_ = clock::now();
+  }
+  if (closed_) co_return false;
+  // The request may have been cancelled or dropped while we were reading.
+  it = std::find_if(requests_.begin(), requests_.end(),
+                    [&](const outstanding_request& r) { return r.block == b && r.length == length; });
+  if (it == requests_.end()) co_return true;
+  requests_.erase(it);
+  on_block(b, length, std::move(buffer));
+  co_return !closed_;
+}
+
+void peer_connection::on_block(picker::block_ref b, std::uint32_t length, storage::disk_buffer data) {
+  down_.add(length);
+  last_block_ = clock::now();
+  if (snubbed_) snubbed_ = false;
+  pipeline_.on_block_received(static_cast<std::uint64_t>(down_.rate()), their_reqq_);
+  torrent_->on_block(*this, b, std::move(data));
+  if (!closed_) fill_requests();
+}
+
+bool peer_connection::handle(const wire::message& m) {
+  return std::visit(
+      [&](const auto& msg) -> bool {
+        using T = std::decay_t<decltype(msg)>;
+        if constexpr (std::is_same_v<T, wire::keep_alive>) {
+          return true;
+        } else if constexpr (std::is_same_v<T, wire::choke>) {
+          on_choke();
+          return true;
+        } else if constexpr (std::is_same_v<T, wire::unchoke>) {
+          on_unchoke();
+          return true;
+        } else if constexpr (std::is_same_v<T, wire::interested>) {
+          const bool was = peer_interested_;
+          peer_interested_ = true;
+          if (!was) torrent_->on_peer_interest_changed(*this);
+          return true;
+        } else if constexpr (std::is_same_v<T, wire::not_interested>) {
+          const bool was = peer_interested_;
+          peer_interested_ = false;
+          if (was) torrent_->on_peer_interest_changed(*this);
+          return true;
+        } else if constexpr (std::is_same_v<T, wire::have>) {
+          return on_have(msg.index);
+        } else if constexpr (std::is_same_v<T, wire::bitfield>) {
+          return on_bitfield(msg);
+        } else if constexpr (std::is_same_v<T, wire::have_all>) {
+          if (availability_reported_) {
+            disconnect("have_all after the peer's pieces were already announced", true);
+            return false;
+          }
+          has_all_ = true;
+          has_ = picker::piece_set(torrent_->info().num_pieces(), true);
+          availability_reported_ = true;
+          torrent_->picker().on_peer_have_all();
+          torrent_->on_peer_availability(*this);
+          update_interest();
+          return !closed_;
+        } else if constexpr (std::is_same_v<T, wire::have_none>) {
+          availability_reported_ = true;
+          return true;
+        } else if constexpr (std::is_same_v<T, wire::request>) {
+          return on_request(msg);
+        } else if constexpr (std::is_same_v<T, wire::cancel>) {
+          on_cancel(msg);
+          return true;
+        } else if constexpr (std::is_same_v<T, wire::reject>) {
+          return on_reject(msg);
+        } else if constexpr (std::is_same_v<T, wire::allowed_fast>) {
+          if (allowed_fast_.size() < 64 &&
+              std::find(allowed_fast_.begin(), allowed_fast_.end(), msg.index) == allowed_fast_.end())
+            allowed_fast_.push_back(msg.index);
+          if (peer_choking_) fill_requests();
+          return true;
+        } else if constexpr (std::is_same_v<T, wire::extended>) {
+          return on_extended(msg);
+        } else if constexpr (std::is_same_v<T, wire::hash_request>) {
+          torrent_->on_hash_request(*this, msg);
+          return !closed_;
+        } else {
+          // suggest, port, hashes, hash_reject, unknown: nothing to do for now (suggestions are
+          // advisory; we run no DHT yet; we never send hash requests for torrents loaded from a
+          // .torrent file, which carry their piece layers).
+          return true;
+        }
+      },
+      m);
+}
+
+bool peer_connection::on_bitfield(const wire::bitfield& m) {
+  if (availability_reported_) {
+    disconnect("bitfield after the peer's pieces were already announced", true);
+    return false;
+  }
+  const std::uint32_t n = torrent_->info().num_pieces();
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (m.bits[i >> 3] & (0x80u >> (i & 7))) has_.set(i);
+  availability_reported_ = true;
+  if (has_.all()) {
+    has_all_ = true;
+    torrent_->picker().on_peer_have_all();
+  } else {
+    torrent_->picker().on_peer_bitfield(has_);
+  }
+  torrent_->on_peer_availability(*this);
+  update_interest();
+  return !closed_;
+}
+
+bool peer_connection::on_have(std::uint32_t piece) {
+  if (has_all_ || has_.test(piece)) return true;
+  has_.set(piece);
+  availability_reported_ = true;
+  torrent_->picker().on_peer_have(piece);
+  torrent_->on_peer_availability(*this);
+  if (!am_interested_ && !torrent_->picker().have(piece) && torrent_->picker().piece_priority(piece) > 0)
+    update_interest();
+  return !closed_;
+}
+
+void peer_connection::on_choke() {
+  if (peer_choking_) return;
+  peer_choking_ = true;
+  if (!features_.fast) {
+    // Without the fast extension a choke discards every pending request (BEP 3).
+    torrent_->picker().abort_requests(token_);
+    requests_.clear();
+  }
+}
+
+void peer_connection::on_unchoke() {
+  if (!peer_choking_) return;
+  peer_choking_ = false;
+  fill_requests();
+}
+
+bool peer_connection::on_reject(const wire::reject& r) {
+  const picker::block_ref b{r.index, r.begin / picker::block_size};
+  auto it = std::find_if(requests_.begin(), requests_.end(),
+                         [&](const outstanding_request& o) { return o.block == b && o.length == r.length; });
+  if (it == requests_.end()) return true;  // rejects of cancelled requests are normal
+  requests_.erase(it);
+  torrent_->picker().on_request_rejected(token_, b);
+  if (!peer_choking_) fill_requests();
+  return true;
+}
+
+bool peer_connection::on_request(const wire::request& r) {
+  const auto& info = torrent_->info();
+  if (!torrent_->have_piece(r.index)) {
+    disconnect("requested piece " + std::to_string(r.index) + " that we do not have", true);
+    return false;
+  }
+  if (static_cast<std::uint64_t>(r.begin) + r.length > info.piece_size(r.index)) {
+    disconnect("request past the end of piece " + std::to_string(r.index), true);
+    return false;
+  }
+  if (am_choking_) {  // we hand out no allowed-fast set
+    if (features_.fast) send(wire::reject{r.index, r.begin, r.length});
+    return true;  // BEP 3: requests while choked are dropped
+  }
+  if (uploads_.size() >= max_pending_uploads) {
+    if (features_.fast) {
+      send(wire::reject{r.index, r.begin, r.length});
+      return true;
+    }
+    disconnect("request flood (" + std::to_string(uploads_.size()) + " pending)", true);
+    return false;
+  }
+  uploads_.push_back({r.index, r.begin, r.length, false});
+  serve_uploads();
+  return true;
+}
+
+void peer_connection::on_cancel(const wire::cancel& c) {
+  auto it = std::find_if(uploads_.begin(), uploads_.end(),
+                         [&](const upload_job& u) { return u.same(c.index, c.begin, c.length); });
+  if (it != uploads_.end()) {
+    uploads_.erase(it);
+    return;
+  }
+  for (auto& u : reading_)
+    if (u.same(c.index, c.begin, c.length)) u.cancelled = true;
+}
+
+bool peer_connection::on_extended(const wire::extended& m) {
+  if (m.id != 0) return true;  // extensions we offered none of yet (ut_metadata / ut_pex come later)
+  auto hs = wire::decode_extension_handshake(m.payload);
+  if (!hs) {
+    disconnect("extension handshake: " + hs.error().message(), true);
+    return false;
+  }
+  if (hs->client) client_ = *hs->client;
+  if (hs->reqq) their_reqq_ = *hs->reqq;
+  their_ut_metadata_ = hs->id_of("ut_metadata");
+  return true;
+}
+
+// ---- requests we send --------------------------------------------------------------------------
+
+std::uint32_t peer_connection::target_depth() const noexcept {
+  return pipeline_.depth(static_cast<std::uint64_t>(down_.rate()), snubbed_, their_reqq_);
+}
+
+picker::peer_view peer_connection::view() const noexcept {
+  picker::peer_view v;
+  v.token = token_;
+  v.has = &has_;
+  v.has_all = has_all_;
+  v.snubbed = snubbed_;
+  v.choked = peer_choking_;
+  v.allowed_fast = allowed_fast_;
+  return v;
+}
+
+double peer_connection::progress() const noexcept {
+  if (has_all_) return 1.0;
+  if (has_.size() == 0) return 0.0;
+  return static_cast<double>(has_.count()) / has_.size();
+}
+
+void peer_connection::update_interest() {
+  if (closed_ || !handshake_done_) return;
+  const bool want = torrent_->is_interesting(*this);
+  if (want == am_interested_) return;
+  am_interested_ = want;
+  if (want) {
+    send(wire::interested{});
+    fill_requests();
+  } else {
+    send(wire::not_interested{});
+  }
+}
+
+void peer_connection::fill_requests() {
+  if (closed_ || !handshake_done_ || !am_interested_) return;
+  if (peer_choking_ && allowed_fast_.empty()) return;
+  const std::uint32_t depth = target_depth();
+  if (requests_.size() >= depth) return;
+  // Refill in batches (a quarter of the pipeline at a time): one request per received block would
+  // cost a send system call per block.
+  const std::size_t free_slots = depth - requests_.size();
+  if (!requests_.empty() && free_slots < std::max<std::uint32_t>(1, depth / 4)) return;
+  pick_scratch_.clear();
+  torrent_->picker().pick(view(), depth - requests_.size(), pick_scratch_);
+  const auto now = clock::now();
+  for (const auto& b : pick_scratch_) {
+    const std::uint32_t len = torrent_->picker().block_length(b);
+    requests_.push_back({b, len, now});
+    send(wire::request{b.piece, static_cast<std::uint32_t>(b.offset()), len});
+  }
+  if (pick_scratch_.empty() && requests_.empty() && !torrent_->is_interesting(*this)) update_interest();
+}
+
+void peer_connection::cancel_request(picker::block_ref b) {
+  auto it = std::find_if(requests_.begin(), requests_.end(), [&](const outstanding_request& r) { return r.block == b; });
+  if (it == requests_.end()) return;
+  send(wire::cancel{b.piece, static_cast<std::uint32_t>(b.offset()), it->length});
+  requests_.erase(it);
+}
+
+// ---- uploads -----------------------------------------------------------------------------------
+
+void peer_connection::set_choked(bool choke) {
+  if (closed_ || !handshake_done_ || choke == am_choking_) return;
+  am_choking_ = choke;
+  if (!choke) {
+    send(wire::unchoke{});
+    return;
+  }
+  send(wire::choke{});
+  // Pending uploads are dropped; with the fast extension the peer is told which (BEP 6).
+  if (features_.fast)
+    for (const auto& u : uploads_) send(wire::reject{u.piece, u.begin, u.length});
+  uploads_.clear();
+  for (auto& u : reading_) u.cancelled = true;
+}
+
+void peer_connection::serve_uploads() {
+  // A few disk reads in flight per peer; the send queue bounds what waits for the socket.
+  constexpr std::size_t max_reads_in_flight = 8;
+  while (!closed_ && !uploads_.empty() && reading_.size() < max_reads_in_flight &&
+         send_queue_bytes_ < max_send_queue_bytes) {
+    const upload_job job = uploads_.front();
+    uploads_.pop_front();
+    reading_.push_back(job);
+    std::weak_ptr<peer_connection> weak = weak_from_this();
+    torrent_->session().disk().async_read(
+        torrent_->storage(), job.piece, job.begin, job.length, [weak, job](result<storage::disk_buffer> r) {
+          auto self = weak.lock();
+          if (!self || self->closed_) return;
+          auto it = std::find_if(self->reading_.begin(), self->reading_.end(),
+                                 [&](const upload_job& u) { return u.same(job.piece, job.begin, job.length); });
+          if (it == self->reading_.end()) return;
+          const bool cancelled = it->cancelled;
+          self->reading_.erase(it);
+          if (!r) {
+            self->torrent_->on_read_error(r.error());
+            self->disconnect("disk read failed: " + r.error().message());
+            return;
+          }
+          if (!cancelled && !self->am_choking_) {
+            send_item item;
+            wire::encode(item.head, wire::piece_header{job.piece, job.begin, job.length});
+            item.payload = std::move(*r);
+            self->up_.add(job.length);
+            self->torrent_->on_uploaded(job.length);
+            self->queue(std::move(item));
+          }
+          self->serve_uploads();
+        });
+  }
+}
+
+// ---- writing -----------------------------------------------------------------------------------
+
+template <class M>
+void peer_connection::send(const M& m) {
+  if (closed_) return;
+  // Coalesce small protocol messages into the last queued item when it carries no payload.
+  // Items being written are never touched: their bytes are in flight.
+  if (send_queue_.size() > writing_items_ && send_queue_.back().payload.empty()) {
+    const auto before = send_queue_.back().head.size();
+    wire::encode(send_queue_.back().head, m);
+    send_queue_bytes_ += send_queue_.back().head.size() - before;
+    send_signal_.cancel();
+    return;
+  }
+  send_item item;
+  wire::encode(item.head, m);
+  queue(std::move(item));
+}
+
+void peer_connection::queue(send_item item) {
+  if (closed_) return;
+  send_queue_bytes_ += item.head.size() + item.payload.size();
+  send_queue_.push_back(std::move(item));
+  send_signal_.cancel();
+}
+
+net::awaitable<void> peer_connection::write_loop() {
+  auto self = shared_from_this();
+  std::vector<asio::const_buffer> bufs;
+  while (!closed_) {
+    if (send_queue_.empty()) {
+      send_signal_.expires_at(clock::time_point::max());
+      co_await send_signal_.async_wait(use_nothrow);
+      continue;
+    }
+    // Scatter-gather: up to 64 items (protocol bytes and block payloads) in one write.
+    bufs.clear();
+    std::size_t items = 0, bytes = 0;
+    for (auto& it : send_queue_) {
+      if (items == 64 || bytes >= (std::size_t{1} << 20)) break;
+      if (!it.head.empty()) bufs.emplace_back(it.head.data(), it.head.size());
+      if (!it.payload.empty()) bufs.emplace_back(it.payload.data(), it.payload.size());
+      bytes += it.head.size() + it.payload.size();
+      ++items;
+    }
+    writing_items_ = items;
+    auto [ec, n] = co_await asio::async_write(socket_, bufs, use_nothrow);
+    writing_items_ = 0;
+    if (closed_) co_return;
+    if (ec) {
+      disconnect("write: " + ec.message());
+      co_return;
+    }
+    last_send_ = clock::now();
+    for (std::size_t i = 0; i < items; ++i) send_queue_.pop_front();
+    send_queue_bytes_ -= bytes;
+    serve_uploads();
+  }
+}
+
+void peer_connection::send_extension_handshake() {
+  if (!features_.extended) return;
+  wire::extension_handshake h;
+  h.client = "ccbt/0.1.0";
+  h.reqq = static_cast<std::uint32_t>(max_pending_uploads);
+  if (const auto port = torrent_->session().listen_port_value(); port != 0) h.listen_port = port;
+  const auto payload = wire::encode_extension_handshake(h);
+  send(wire::extended{0, payload});
+}
+
+void peer_connection::send_initial_state() {
+  const auto& have = torrent_->have_set();
+  if (features_.fast && have.all()) {
+    send(wire::have_all{});
+  } else if (features_.fast && have.none()) {
+    send(wire::have_none{});
+  } else if (!have.none()) {
+    const std::uint32_t n = have.size();
+    std::vector<std::uint8_t> bits((n + 7) / 8, 0);
+    for (std::uint32_t i = have.find_next(0); i != picker::piece_set::npos; i = have.find_next(i + 1))
+      bits[i >> 3] = static_cast<std::uint8_t>(bits[i >> 3] | (0x80u >> (i & 7)));
+    send(wire::bitfield{bits});
+  }
+}
+
+void peer_connection::send_have(std::uint32_t piece) {
+  if (!connected()) return;
+  // Peers that already have the piece don't need to hear about it (saves a message per piece to
+  // seeds); everybody else does, so they can request it.
+  if (has_all_ || has_.test(piece)) return;
+  send(wire::have{piece});
+}
+
+void peer_connection::send_hash_reject(const wire::hash_request& r) {
+  wire::hash_reject rej;
+  static_cast<wire::hash_range&>(rej) = r;
+  send(rej);
+}
+
+void peer_connection::on_torrent_complete() {
+  if (!connected()) return;
+  update_interest();
+  if (is_seed()) disconnect("both sides are seeds");
+}
+
+void peer_connection::tick(clock::time_point now) {
+  if (!connected()) return;
+  down_.tick();
+  up_.tick();
+  const auto& s = torrent_->session().settings_ref();
+  if (now - last_receive_ > std::chrono::seconds(s.inactivity_timeout_s)) {
+    disconnect("inactive for " + std::to_string(s.inactivity_timeout_s) + " s");
+    return;
+  }
+  // Requests that take too long go back to the pool for other peers.
+  const auto timeout = std::chrono::seconds(s.request_timeout_s);
+  bool timed_out = false;
+  while (!requests_.empty() && now - requests_.front().sent > timeout && now - last_block_ > timeout) {
+    torrent_->picker().on_request_timeout(token_, requests_.front().block);
+    requests_.erase(requests_.begin());
+    timed_out = true;
+  }
+  if (timed_out) pipeline_.on_timeout();
+  if (!requests_.empty() && now - last_block_ > std::chrono::seconds(s.snub_timeout_s)) snubbed_ = true;
+  if (now - last_send_ > keep_alive_interval && send_queue_.empty()) send(wire::keep_alive{});
+  fill_requests();
+}
+
+}  // namespace ccbt::session_detail

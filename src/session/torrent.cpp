@@ -1,0 +1,646 @@
+#include "session/torrent.hpp"
+
+#include <algorithm>
+#include <system_error>
+
+#include "choker/choker.hpp"
+#include "net/endpoint.hpp"
+#include "picker/file_priorities.hpp"
+#include "session/peer_connection.hpp"
+#include "session/session_impl.hpp"
+
+namespace ccbt::session_detail {
+
+namespace asio = net::asio;
+using namespace asio::experimental::awaitable_operators;
+using net::error_code;
+
+namespace {
+picker::strategy to_picker(piece_strategy s) {
+  switch (s) {
+    case piece_strategy::sequential: return picker::strategy::sequential;
+    case piece_strategy::round_robin: return picker::strategy::round_robin;
+    case piece_strategy::rarest_first: break;
+  }
+  return picker::strategy::rarest_first;
+}
+}  // namespace
+
+torrent::torrent(session_impl& s, add_torrent_params p)
+    : ses_(s),
+      info_(std::move(p.torrent)),
+      save_path_(std::move(p.save_path)),
+      picker_(std::make_unique<picker::piece_picker>(static_cast<const picker::torrent_view&>(*this), std::random_device{}())),
+      have_(info_->num_pieces()),
+      file_priorities_(std::move(p.file_priorities)),
+      seed_mode_(p.seed_mode),
+      paused_(p.paused),
+      rng_(std::random_device{}()) {
+  file_priorities_.resize(info_->num_files(), picker::default_priority);
+  picker_->set_strategy(to_picker(p.strategy.value_or(s.settings_ref().strategy)));
+  for (const auto& peer : p.peers) add_peer(peer);
+}
+
+torrent::~torrent() = default;
+
+bool torrent::matches(const sha1_hash& h) const noexcept {
+  const auto& ih = info_->hashes();
+  return (ih.v1 && *ih.v1 == h) || (ih.v2 && ih.v2_truncated() == h);
+}
+
+picker::pipeline_config torrent::pipeline_config() const noexcept {
+  const auto& s = ses_.settings_ref();
+  picker::pipeline_config c;
+  c.target_latency_s = s.request_queue_time_ms / 1000.0;
+  c.min_depth = static_cast<std::uint32_t>(std::max(1, s.min_request_queue));
+  c.max_depth = static_cast<std::uint32_t>(std::max(s.min_request_queue, s.max_request_queue));
+  return c;
+}
+
+void torrent::post_alert(alert_kind kind, std::string message, std::optional<std::uint32_t> piece, std::string peer,
+                         std::error_code ec) {
+  alert a;
+  a.kind = kind;
+  a.torrent = id();
+  a.torrent_name = info_->name();
+  a.piece = piece;
+  a.peer = std::move(peer);
+  a.error = ec;
+  a.message = info_->name() + ": " + message;
+  ses_.post_alert(std::move(a));
+}
+
+void torrent::set_error(const std::string& message) {
+  if (state_ == torrent_state::error) return;
+  error_ = message;
+  state_ = torrent_state::error;
+  post_alert(alert_kind::torrent_error, message);
+  for (auto& [t, p] : std::map(peers_)) p->disconnect("torrent stopped: " + message);
+}
+
+// ---- start, check, stop ------------------------------------------------------------------------
+
+void torrent::start() {
+  storage::storage_params sp;
+  sp.info = info_;
+  sp.save_path = save_path_;
+  sp.file_priorities = file_priorities_;
+  std::weak_ptr<torrent> weak = weak_from_this();
+  sp.on_error = [weak](const ccbt::error& e) {
+    if (auto self = weak.lock()) {
+      self->post_alert(alert_kind::storage_error, e.message(), {}, {}, e.code);
+      self->set_error("storage: " + e.message());
+    }
+  };
+  storage_ = ses_.disk().add_storage(std::move(sp));
+  storage_added_ = true;
+  apply_file_priorities();
+
+  if (seed_mode_) {
+    begin_downloading(std::vector<bool>(info_->num_pieces(), true));
+    return;
+  }
+  // Resume data first: trusted pieces need no check.
+  if (auto trusted = ses_.load_resume(*this)) {
+    begin_downloading(std::move(*trusted));
+    return;
+  }
+  // Without resume data, look at what is on disk: nothing there means nothing to check.
+  bool any_data = false;
+  for (const auto& f : info_->files()) {
+    if (f.pad() || f.size == 0) continue;
+    std::error_code ec;
+    const auto sz = std::filesystem::file_size(save_path_ / f.path, ec);
+    if (!ec && sz > 0) {
+      any_data = true;
+      break;
+    }
+  }
+  state_ = torrent_state::checking;
+  if (!any_data) {
+    ses_.disk().async_prepare(storage_, [weak](result<void> r) {
+      auto self = weak.lock();
+      if (!self || self->stopping_) return;
+      if (!r) {
+        self->set_error("cannot create files: " + r.error().message());
+        return;
+      }
+      self->begin_downloading(std::vector<bool>(self->info_->num_pieces(), false));
+    });
+    return;
+  }
+  ses_.disk().async_recheck(storage_, {}, [weak](result<std::vector<bool>> r) {
+    auto self = weak.lock();
+    if (!self || self->stopping_) return;
+    if (!r) {
+      self->set_error("check failed: " + r.error().message());
+      return;
+    }
+    self->begin_downloading(std::move(*r));
+  });
+}
+
+void torrent::begin_downloading(std::vector<bool> verified) {
+  picker::piece_set have(info_->num_pieces());
+  for (std::uint32_t i = 0; i < verified.size() && i < have.size(); ++i)
+    if (verified[i]) have.set(i);
+  have_ = have;
+  picker_->set_have(have_);
+  wanted_done_ = 0;
+  for (std::uint32_t i = have_.find_next(0); i != picker::piece_set::npos; i = have_.find_next(i + 1))
+    wanted_done_ += wanted_bytes_in_piece(i);
+  ses_.resume_set_pieces(*this, have_);
+  post_alert(alert_kind::torrent_checked,
+             "checked: " + std::to_string(have_.count()) + " of " + std::to_string(have_.size()) + " pieces");
+  state_ = paused_ ? torrent_state::paused : (picker_->wanted_remaining() == 0 ? torrent_state::seeding
+                                                                                : torrent_state::downloading);
+  if (picker_->wanted_remaining() == 0) {
+    finished_announced_ = true;  // complete from the start: not "finished" news
+  }
+  const auto now = clock::now();
+  next_choke_ = now + std::chrono::seconds(ses_.settings_ref().unchoke_interval_s);
+  next_optimistic_ = now + std::chrono::seconds(ses_.settings_ref().optimistic_unchoke_interval_s);
+  if (!paused_) connect_candidates(now);
+}
+
+void torrent::stop(bool delete_files, std::function<void()> done) {
+  stopping_ = true;
+  for (auto& [t, p] : std::map(peers_)) p->disconnect("torrent removed");
+  peers_.clear();
+  if (!storage_added_) {
+    done();
+    return;
+  }
+  auto self = shared_from_this();
+  ses_.resume_flush(*this);
+  ses_.disk().remove_storage(storage_, [self, delete_files, done = std::move(done)] {
+    if (delete_files) {
+      std::error_code ec;
+      for (const auto& f : self->info_->files())
+        if (!f.pad()) std::filesystem::remove(self->save_path_ / f.path, ec);
+      if (self->info_->is_multi_file()) std::filesystem::remove_all(self->save_path_ / self->info_->name(), ec);
+    }
+    done();
+  });
+}
+
+void torrent::pause() {
+  if (paused_) return;
+  paused_ = true;
+  if (state_ != torrent_state::error && state_ != torrent_state::checking) state_ = torrent_state::paused;
+  for (auto& [t, p] : std::map(peers_)) p->disconnect("torrent paused");
+  ses_.resume_flush(*this);
+  post_alert(alert_kind::torrent_paused, "paused");
+}
+
+void torrent::resume() {
+  if (!paused_) return;
+  paused_ = false;
+  if (state_ == torrent_state::paused)
+    state_ = picker_->wanted_remaining() == 0 ? torrent_state::seeding : torrent_state::downloading;
+  for (auto& c : candidates_) c.next_try = {};
+  post_alert(alert_kind::torrent_resumed, "resumed");
+  connect_candidates(clock::now());
+}
+
+void torrent::force_recheck() {
+  if (state_ == torrent_state::checking) return;
+  for (auto& [t, p] : std::map(peers_)) p->disconnect("recheck");
+  state_ = torrent_state::checking;
+  std::weak_ptr<torrent> weak = weak_from_this();
+  ses_.disk().async_recheck(storage_, {}, [weak](result<std::vector<bool>> r) {
+    auto self = weak.lock();
+    if (!self || self->stopping_) return;
+    if (!r) {
+      self->set_error("recheck failed: " + r.error().message());
+      return;
+    }
+    // The picker starts over from the verified set.
+    const auto strategy = self->picker_->current_strategy();
+    self->picker_ = std::make_unique<picker::piece_picker>(static_cast<const picker::torrent_view&>(*self), std::random_device{}());
+    self->picker_->set_strategy(strategy);
+    self->apply_file_priorities();
+    self->finished_announced_ = false;
+    self->begin_downloading(std::move(*r));
+  });
+}
+
+// ---- priorities ----------------------------------------------------------------------------------
+
+void torrent::apply_file_priorities() {
+  std::vector<picker::file_pieces> fp;
+  wanted_total_ = 0;
+  for (std::size_t i = 0; i < info_->num_files(); ++i) {
+    const auto& f = info_->files()[i];
+    if (f.pad()) continue;
+    fp.push_back({f.first_piece, f.end_piece, file_priorities_[i]});
+    if (file_priorities_[i] > 0) wanted_total_ += f.size;
+  }
+  picker_->set_piece_priorities(picker::piece_priorities_from_files(fp, info_->num_pieces()));
+  if (storage_added_) ses_.disk().set_file_priorities(storage_, file_priorities_);
+}
+
+void torrent::set_file_priority(std::size_t file, std::uint8_t priority) {
+  if (file >= file_priorities_.size()) return;
+  file_priorities_[file] = std::min<std::uint8_t>(priority, picker::max_priority);
+  apply_file_priorities();
+  wanted_done_ = 0;
+  for (std::uint32_t i = have_.find_next(0); i != picker::piece_set::npos; i = have_.find_next(i + 1))
+    wanted_done_ += wanted_bytes_in_piece(i);
+  if (picker_->wanted_remaining() > 0 && state_ == torrent_state::seeding) state_ = torrent_state::downloading;
+  for (auto& [t, p] : peers_) p->update_interest();
+  check_finished();
+}
+
+void torrent::set_piece_priority(std::uint32_t piece, std::uint8_t priority) {
+  if (piece >= info_->num_pieces()) return;
+  picker_->set_piece_priority(piece, priority);
+  for (auto& [t, p] : peers_) p->update_interest();
+}
+
+void torrent::set_strategy(piece_strategy s) { picker_->set_strategy(to_picker(s)); }
+
+std::uint64_t torrent::wanted_bytes_in_piece(std::uint32_t piece) const {
+  std::uint64_t n = 0;
+  for (const auto& s : info_->map_block(piece, 0, info_->piece_size(piece)))
+    if (file_priorities_[s.file_index] > 0) n += s.length;
+  return n;
+}
+
+// ---- peers -----------------------------------------------------------------------------------
+
+std::string torrent::ban_key(const std::string& endpoint) const {
+  // Ban the address; on loopback (tests, local swarms) every peer shares it, so ban the endpoint.
+  auto ep = net::parse_endpoint(endpoint);
+  if (!ep) return endpoint;
+  if (ep->address().is_loopback()) return endpoint;
+  return ep->address().to_string();
+}
+
+bool torrent::is_banned(const net::tcp::endpoint& ep) const {
+  return banned_.count(ban_key(net::to_string(ep))) != 0;
+}
+
+bool torrent::accepts_connection() const noexcept {
+  return !stopping_ && !paused_ && state_ != torrent_state::error &&
+         static_cast<int>(peers_.size()) < ses_.settings_ref().max_connections_per_torrent;
+}
+
+void torrent::add_peer(const std::string& host_port) {
+  auto ep = net::parse_endpoint(host_port);
+  if (!ep) {
+    post_alert(alert_kind::peer_error, "ignoring peer address '" + host_port + "': expected IP:PORT");
+    return;
+  }
+  for (const auto& c : candidates_)
+    if (c.ep == *ep) return;
+  candidates_.push_back({*ep, 0, {}, false});
+  if (state_ == torrent_state::downloading || state_ == torrent_state::seeding) connect_candidates(clock::now());
+}
+
+void torrent::connect_candidates(clock::time_point now) {
+  if (paused_ || stopping_ || state_ == torrent_state::error || state_ == torrent_state::checking) return;
+  const auto& s = ses_.settings_ref();
+  for (std::size_t i = 0; i < candidates_.size(); ++i) {
+    auto& c = candidates_[i];
+    if (c.active || c.next_try > now || is_banned(c.ep)) continue;
+    if (static_cast<int>(peers_.size()) + half_open_ >= s.max_connections_per_torrent) break;
+    if (!ses_.reserve_half_open()) break;
+    // A seed has nothing to gain from connecting to other seeds; it still accepts them.
+    c.active = true;
+    ++half_open_;
+    asio::co_spawn(ses_.io(), connect_to(i), asio::detached);
+  }
+}
+
+net::awaitable<void> torrent::connect_to(std::size_t index) {
+  auto self = shared_from_this();
+  const auto ep = candidates_[index].ep;
+  net::tcp::socket sock(ses_.io());
+  asio::steady_timer timer(ses_.io());
+  timer.expires_after(std::chrono::milliseconds(ses_.settings_ref().peer_connect_timeout_ms));
+  auto res = co_await (sock.async_connect(ep, net::use_nothrow) || timer.async_wait(net::use_nothrow));
+  --half_open_;
+  ses_.release_half_open();
+  auto& c = candidates_[index];
+  error_code ec;
+  if (res.index() == 1) ec = asio::error::timed_out;
+  else ec = std::get<0>(std::get<0>(res));
+  if (stopping_ || paused_) {
+    c.active = false;
+    co_return;
+  }
+  if (ec) {
+    c.active = false;
+    ++c.failures;
+    c.next_try = clock::now() + std::chrono::seconds(std::min(300, 1 << std::min(c.failures, 9)));
+    post_alert(alert_kind::peer_disconnected, "connect to " + net::to_string(ep) + " failed: " + ec.message(), {},
+               net::to_string(ep), ec);
+    co_return;
+  }
+  sock.set_option(net::tcp::no_delay(true), ec);
+  const auto token = next_token_++;
+  auto p = std::make_shared<peer_connection>(self, std::move(sock), false, token, net::to_string(ep));
+  peers_.emplace(token, p);
+  p->start(std::nullopt);
+}
+
+void torrent::attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint) {
+  const auto token = next_token_++;
+  error_code ec;
+  socket.set_option(net::tcp::no_delay(true), ec);
+  auto p = std::make_shared<peer_connection>(shared_from_this(), std::move(socket), true, token, std::move(endpoint));
+  peers_.emplace(token, p);
+  p->start(std::move(hs));
+}
+
+void torrent::on_peer_handshake(peer_connection& p) {
+  // Duplicate connections to the same endpoint: keep the first.
+  post_alert(alert_kind::peer_connected, std::string(p.incoming() ? "incoming" : "outgoing") + " peer " + p.endpoint(),
+             {}, p.endpoint());
+}
+
+void torrent::on_peer_closed(peer_connection& p, const std::string& reason, bool protocol_error, bool had_availability) {
+  if (had_availability) picker_->on_peer_disconnected(p.view());
+  else picker_->abort_requests(p.token());
+  post_alert(protocol_error ? alert_kind::peer_error : alert_kind::peer_disconnected,
+             "peer " + p.endpoint() + " disconnected: " + reason, {}, p.endpoint());
+  for (auto& c : candidates_)
+    if (net::to_string(c.ep) == p.endpoint()) {
+      c.active = false;
+      // Back-off: a connection that never got through the handshake counts as a failure (2 s, 4 s,
+      // 8 s ... 5 min); one that worked is retried after 10 s; a protocol violation after 2 min.
+      if (!p.handshake_done() && !protocol_error) ++c.failures;
+      else c.failures = 0;
+      const int delay = protocol_error ? 120 : c.failures > 0 ? std::min(300, 1 << std::min(c.failures, 9)) : 10;
+      c.next_try = clock::now() + std::chrono::seconds(delay);
+    }
+  auto keep = peers_.find(p.token());
+  if (keep != peers_.end()) {
+    // Keep the object alive until this call stack unwinds (the peer's coroutine holds it too).
+    auto ptr = keep->second;
+    peers_.erase(keep);
+    asio::post(ses_.io(), [ptr] {});
+  }
+  // Its abandoned requests can go to others now.
+  for (auto& [t, other] : peers_) other->fill_requests();
+}
+
+void torrent::on_peer_availability(peer_connection& p) {
+  if (is_seed() && p.is_seed()) p.disconnect("both sides are seeds");
+}
+
+bool torrent::is_interesting(const peer_connection& p) const {
+  if (picker_->wanted_remaining() == 0 || paused_) return false;
+  const auto v = p.view();
+  if (v.has_all) return true;
+  if (v.has == nullptr) return false;
+  for (std::uint32_t i = v.has->find_next(0); i != picker::piece_set::npos; i = v.has->find_next(i + 1))
+    if (!have_.test(i) && picker_->piece_priority(i) > 0) return true;
+  return false;
+}
+
+void torrent::on_peer_interest_changed(peer_connection& p) {
+  if (p.peer_interested()) unchoke_if_slot_free(p);
+}
+
+void torrent::unchoke_if_slot_free(peer_connection& p) {
+  if (!p.am_choking() || !p.peer_interested()) return;
+  int unchoked = 0;
+  for (const auto& [t, q] : peers_)
+    if (!q->am_choking()) ++unchoked;
+  if (unchoked < ses_.settings_ref().unchoke_slots) {
+    p.set_choked(false);
+    p.last_unchoked = seconds_;
+  }
+}
+
+// ---- blocks and pieces -------------------------------------------------------------------------
+
+void torrent::on_block(peer_connection& p, picker::block_ref b, storage::disk_buffer data) {
+  down_.add(data.size());
+  const auto r = picker_->on_block_received(p.token(), b);
+  for (const auto tok : r.cancels()) {
+    auto it = peers_.find(tok);
+    if (it != peers_.end()) it->second->cancel_request(b);
+  }
+  if (!r.accepted) return;  // a duplicate (endgame) or a piece we no longer want
+  auto w = ses_.disk().async_write(storage_, b.piece, static_cast<std::uint32_t>(b.offset()), std::move(data));
+  if (!w) {
+    set_error("write: " + w.error().message());
+    return;
+  }
+  if (!r.piece_complete) return;
+  std::weak_ptr<torrent> weak = weak_from_this();
+  ses_.disk().async_check_piece(storage_, b.piece, [weak](storage::piece_result res) {
+    if (auto self = weak.lock(); self && !self->stopping_) self->on_piece_checked(res);
+  });
+}
+
+void torrent::on_piece_checked(const storage::piece_result& r) {
+  switch (r.status) {
+    case storage::piece_status::passed:
+      on_piece_passed(r.piece, r.fully_stored);
+      return;
+    case storage::piece_status::failed: {
+      failed_bytes_ += info_->piece_size(r.piece);
+      const auto contributors = picker_->on_hash_failed(r.piece);
+      std::string who;
+      for (const auto tok : contributors) {
+        auto it = peers_.find(tok);
+        if (it == peers_.end()) continue;
+        if (!who.empty()) who += ", ";
+        who += it->second->endpoint();
+      }
+      post_alert(alert_kind::hash_failed,
+                 "piece " + std::to_string(r.piece) + " failed its hash check (from " + (who.empty() ? "?" : who) + ")",
+                 r.piece);
+      // A piece from a single peer convicts it; shared pieces count less.
+      const int weight = contributors.size() == 1 ? 2 : 1;
+      for (const auto tok : contributors) {
+        auto it = peers_.find(tok);
+        if (it != peers_.end()) strike(ban_key(it->second->endpoint()), weight);
+      }
+      for (auto& [t, p] : std::map(peers_)) p->fill_requests();
+      return;
+    }
+    case storage::piece_status::error:
+    case storage::piece_status::hash_unknown:
+      picker_->on_hash_failed(r.piece);
+      post_alert(alert_kind::storage_error,
+                 "piece " + std::to_string(r.piece) + " could not be verified" + (r.err ? ": " + r.err->message() : ""),
+                 r.piece, {}, r.err ? r.err->code : std::error_code{});
+      return;
+  }
+}
+
+void torrent::strike(const std::string& key, int weight) {
+  auto& n = strikes_[key];
+  n += weight;
+  if (n < 2 * ses_.settings_ref().hash_failures_to_ban) return;
+  if (!banned_.insert(key).second) return;
+  post_alert(alert_kind::peer_banned, "banned " + key + " after sending data that failed hash checks", {}, key);
+  for (auto& [t, p] : std::map(peers_))
+    if (ban_key(p->endpoint()) == key) p->disconnect("banned: sent corrupt data", true);
+}
+
+void torrent::on_piece_passed(std::uint32_t piece, bool fully_stored) {
+  for (const auto& req : picker_->on_piece_verified(piece)) {
+    auto it = peers_.find(req.peer);
+    if (it != peers_.end()) it->second->cancel_request(req.block);
+  }
+  wanted_done_ += wanted_bytes_in_piece(piece);
+  // A piece that straddles a skipped file was verified in memory but only its wanted part was
+  // stored: we cannot serve it or find it again on disk, so it is neither announced nor recorded.
+  if (fully_stored) {
+    have_.set(piece);
+    ses_.resume_piece_verified(*this, piece);
+    for (auto& [t, p] : peers_) p->send_have(piece);
+  }
+  post_alert(alert_kind::piece_finished, "piece " + std::to_string(piece) + " verified", piece);
+  check_finished();
+}
+
+void torrent::check_finished() {
+  if (picker_->wanted_remaining() != 0 || finished_announced_) return;
+  finished_announced_ = true;
+  state_ = paused_ ? torrent_state::paused : torrent_state::seeding;
+  ses_.resume_flush(*this);
+  post_alert(alert_kind::torrent_finished,
+             "finished: " + std::to_string(have_.count()) + " of " + std::to_string(have_.size()) + " pieces verified");
+  for (auto& [t, p] : std::map(peers_)) p->on_torrent_complete();
+}
+
+void torrent::on_hash_request(peer_connection& p, const wire::hash_request& r) {
+  // Serving merkle hashes is not part of this engine yet: BEP 52 lets a peer reject any hash
+  // request, and peers that loaded the .torrent file (which carries the piece layers) never need one.
+  p.send_hash_reject(r);
+}
+
+void torrent::on_read_error(const ccbt::error& e) {
+  post_alert(alert_kind::storage_error, "read failed: " + e.message(), {}, {}, e.code);
+}
+
+// ---- time ------------------------------------------------------------------------------------
+
+void torrent::tick(clock::time_point now) {
+  ++seconds_;
+  down_.tick();
+  up_.tick();
+  for (auto& [t, p] : std::map(peers_)) p->tick(now);
+  if (state_ == torrent_state::downloading || state_ == torrent_state::seeding) {
+    if (now >= next_choke_) {
+      const bool optimistic = now >= next_optimistic_;
+      choke_round(now, optimistic);
+      next_choke_ = now + std::chrono::seconds(ses_.settings_ref().unchoke_interval_s);
+      if (optimistic) next_optimistic_ = now + std::chrono::seconds(ses_.settings_ref().optimistic_unchoke_interval_s);
+    }
+    connect_candidates(now);
+  }
+}
+
+void torrent::choke_round(clock::time_point now, bool optimistic) {
+  const auto& s = ses_.settings_ref();
+  const double interval = std::max(1, s.unchoke_interval_s);
+  std::vector<choker::peer_state> states;
+  std::vector<peer_connection*> conns;
+  for (auto& [t, p] : peers_) {
+    if (!p->connected()) continue;
+    choker::peer_state st;
+    st.id = t;
+    st.interested = p->peer_interested();
+    st.unchoked = !p->am_choking();
+    st.optimistic = p->optimistic;
+    st.snubbed = p->snubbed();
+    st.upload_only = p->is_seed();
+    st.download_rate = static_cast<double>(p->download().total() - p->round_down_start) / interval;
+    st.upload_rate = static_cast<double>(p->upload().total() - p->round_up_start) / interval;
+    st.connected_at = seconds_ - std::chrono::duration_cast<std::chrono::seconds>(now - p->connected_at()).count();
+    st.last_unchoked = p->last_unchoked;
+    states.push_back(st);
+    conns.push_back(p.get());
+    p->round_down_start = p->download().total();
+    p->round_up_start = p->upload().total();
+  }
+  choker::config cfg;
+  cfg.slots = s.unchoke_slots;
+  const auto mode = is_seed() ? choker::mode::seeding : choker::mode::leeching;
+  if (optimistic) {
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      conns[i]->optimistic = false;
+      states[i].optimistic = false;
+    }
+    if (auto pick = choker::optimistic_round(states, mode, cfg, seconds_, rng_)) {
+      for (std::size_t i = 0; i < states.size(); ++i)
+        if (states[i].id == *pick) {
+          states[i].optimistic = true;
+          conns[i]->optimistic = true;
+        }
+    }
+  }
+  const auto d = choker::regular_round(states, mode, cfg, seconds_);
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const auto id = states[i].id;
+    if (std::find(d.unchoke.begin(), d.unchoke.end(), id) != d.unchoke.end()) {
+      conns[i]->set_choked(false);
+      conns[i]->last_unchoked = seconds_;
+    } else if (std::find(d.choke.begin(), d.choke.end(), id) != d.choke.end()) {
+      conns[i]->set_choked(true);
+    }
+  }
+}
+
+// ---- status ------------------------------------------------------------------------------------
+
+torrent_status torrent::status() const {
+  torrent_status st;
+  st.hashes = info_->hashes();
+  st.name = info_->name();
+  st.state = state_;
+  st.total_wanted = wanted_total_;
+  st.total_wanted_done = std::min(wanted_done_, wanted_total_);
+  st.num_pieces = info_->num_pieces();
+  st.pieces_done = have_.count();
+  st.progress = wanted_total_ == 0 ? 1.0 : static_cast<double>(st.total_wanted_done) / static_cast<double>(wanted_total_);
+  st.download_rate = down_.rate();
+  st.upload_rate = up_.rate();
+  st.total_downloaded = down_.total();
+  st.total_uploaded = up_.total();
+  st.total_failed_bytes = failed_bytes_;
+  for (const auto& [t, p] : peers_) {
+    if (!p->connected()) continue;
+    ++st.num_peers;
+    if (p->is_seed()) ++st.num_seeds;
+    if (!p->am_choking()) ++st.num_unchoked;
+  }
+  st.error = error_;
+  return st;
+}
+
+std::vector<peer_info> torrent::peers_info() const {
+  std::vector<peer_info> out;
+  for (const auto& [t, p] : peers_) {
+    if (!p->connected()) continue;
+    peer_info pi;
+    pi.endpoint = p->endpoint();
+    pi.client = p->client();
+    pi.incoming = p->incoming();
+    pi.seed = p->is_seed();
+    pi.choked = p->am_choking();
+    pi.interested = p->peer_interested();
+    pi.peer_choked = p->peer_choking();
+    pi.am_interested = p->am_interested();
+    pi.snubbed = p->snubbed();
+    pi.download_rate = p->download().rate();
+    pi.upload_rate = p->upload().rate();
+    pi.total_downloaded = p->download().total();
+    pi.total_uploaded = p->upload().total();
+    pi.request_queue = static_cast<int>(p->outstanding());
+    pi.target_queue = static_cast<int>(p->target_depth());
+    pi.progress = p->progress();
+    out.push_back(std::move(pi));
+  }
+  return out;
+}
+
+}  // namespace ccbt::session_detail

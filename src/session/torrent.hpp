@@ -1,0 +1,151 @@
+// torrent — one torrent inside the session (L3): its picker, its storage, its peers, the choker
+// rounds and the connection attempts. Lives on the network thread; no locks.
+//
+// The torrent is the only place where a peer's events meet the rest of the engine: peers report
+// what they learn (availability, blocks, requests), the torrent asks the picker, the disk and the
+// choker, and tells the peers what to do.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <ccbt/add_torrent_params.hpp>
+#include <ccbt/alerts.hpp>
+#include <ccbt/metainfo.hpp>
+#include <ccbt/stats.hpp>
+
+#include "net/asio.hpp"
+#include "picker/piece_picker.hpp"
+#include "picker/request_pipeline.hpp"
+#include "session/rate.hpp"
+#include "storage/disk_io.hpp"
+#include "wire/handshake.hpp"
+#include "wire/messages.hpp"
+
+namespace ccbt::session_detail {
+
+class session_impl;
+class peer_connection;
+using clock = std::chrono::steady_clock;
+
+class torrent : public std::enable_shared_from_this<torrent>, private picker::torrent_view {
+ public:
+  torrent(session_impl& s, add_torrent_params p);
+  ~torrent() override;
+
+  void start();
+  // Closes every connection, flushes the storage and removes it, then calls `done`.
+  void stop(bool delete_files, std::function<void()> done);
+  void tick(clock::time_point now);
+
+  // ---- identity and state ------------------------------------------------------------------
+  [[nodiscard]] const metainfo::torrent_info& info() const noexcept { return *info_; }
+  [[nodiscard]] sha1_hash id() const noexcept { return info_->hashes().id(); }
+  [[nodiscard]] bool matches(const sha1_hash& h) const noexcept;
+  [[nodiscard]] session_impl& session() noexcept { return ses_; }
+  [[nodiscard]] const std::filesystem::path& save_path() const noexcept { return save_path_; }
+  [[nodiscard]] storage::storage_index storage() const noexcept { return storage_; }
+  [[nodiscard]] picker::piece_picker& picker() noexcept { return *picker_; }
+  [[nodiscard]] const picker::piece_set& have_set() const noexcept { return have_; }
+  [[nodiscard]] bool have_piece(std::uint32_t i) const noexcept { return i < have_.size() && have_.test(i); }
+  [[nodiscard]] picker::pipeline_config pipeline_config() const noexcept;
+  [[nodiscard]] torrent_status status() const;
+  [[nodiscard]] std::vector<peer_info> peers_info() const;
+  [[nodiscard]] bool is_seed() const noexcept { return have_.all(); }
+
+  // ---- control -----------------------------------------------------------------------------
+  void pause();
+  void resume();
+  void add_peer(const std::string& host_port);
+  void attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint);
+  void set_file_priority(std::size_t file, std::uint8_t priority);
+  void set_piece_priority(std::uint32_t piece, std::uint8_t priority);
+  void set_strategy(piece_strategy s);
+  void force_recheck();
+  [[nodiscard]] bool is_banned(const net::tcp::endpoint& ep) const;
+  [[nodiscard]] bool accepts_connection() const noexcept;
+
+  // ---- events from peers -------------------------------------------------------------------
+  void on_peer_handshake(peer_connection& p);
+  void on_peer_closed(peer_connection& p, const std::string& reason, bool protocol_error, bool had_availability);
+  void on_peer_availability(peer_connection& p);
+  void on_peer_interest_changed(peer_connection& p);
+  void on_block(peer_connection& p, picker::block_ref b, storage::disk_buffer data);
+  void on_hash_request(peer_connection& p, const wire::hash_request& r);
+  void on_uploaded(std::uint32_t bytes) { up_.add(bytes); }
+  void on_read_error(const ccbt::error& e);
+  [[nodiscard]] bool is_interesting(const peer_connection& p) const;
+
+ private:
+  struct candidate {
+    net::tcp::endpoint ep;
+    int failures = 0;
+    clock::time_point next_try{};
+    bool active = false;  // connecting or connected
+  };
+
+  // picker::torrent_view
+  [[nodiscard]] picker::piece_index piece_count() const override { return info_->num_pieces(); }
+  [[nodiscard]] std::uint32_t piece_size(picker::piece_index i) const override { return info_->piece_size(i); }
+
+  void begin_downloading(std::vector<bool> verified);
+  void on_piece_checked(const storage::piece_result& r);
+  void on_piece_passed(std::uint32_t piece, bool fully_stored);
+  void check_finished();
+  void connect_candidates(clock::time_point now);
+  net::awaitable<void> connect_to(std::size_t candidate_index);
+  void choke_round(clock::time_point now, bool optimistic);
+  void unchoke_if_slot_free(peer_connection& p);
+  void strike(const std::string& key, int weight);
+  [[nodiscard]] std::string ban_key(const std::string& endpoint) const;
+  void apply_file_priorities();
+  [[nodiscard]] std::uint64_t wanted_bytes_in_piece(std::uint32_t piece) const;
+  void post_alert(alert_kind kind, std::string message, std::optional<std::uint32_t> piece = {},
+                  std::string peer = {}, std::error_code ec = {});
+  void set_error(const std::string& message);
+
+  session_impl& ses_;
+  std::shared_ptr<const metainfo::torrent_info> info_;
+  std::filesystem::path save_path_;
+  storage::storage_index storage_ = 0;
+  bool storage_added_ = false;
+  std::unique_ptr<picker::piece_picker> picker_;
+  picker::piece_set have_;
+  std::vector<std::uint8_t> file_priorities_;
+  bool seed_mode_ = false;
+
+  std::map<picker::peer_token, std::shared_ptr<peer_connection>> peers_;
+  picker::peer_token next_token_ = 1;
+  std::vector<candidate> candidates_;
+  int half_open_ = 0;
+  std::unordered_map<std::string, int> strikes_;
+  std::unordered_set<std::string> banned_;
+
+  torrent_state state_ = torrent_state::checking;
+  bool paused_ = false;
+  bool stopping_ = false;
+  bool finished_announced_ = false;
+  std::string error_;
+
+  rate_meter down_;
+  rate_meter up_;
+  std::uint64_t failed_bytes_ = 0;
+  std::uint64_t wanted_total_ = 0;
+  std::uint64_t wanted_done_ = 0;
+
+  clock::time_point next_choke_{};
+  clock::time_point next_optimistic_{};
+  std::int64_t seconds_ = 0;  // monotonic seconds for the choker
+  std::mt19937_64 rng_;
+};
+
+}  // namespace ccbt::session_detail

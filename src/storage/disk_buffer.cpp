@@ -1,0 +1,90 @@
+#include "storage/disk_buffer.hpp"
+
+#include <cassert>
+#include <new>
+#include <utility>
+
+namespace ccbt::storage {
+namespace {
+
+constexpr std::align_val_t buffer_alignment{4096};
+
+char* allocate_raw(std::size_t capacity) {
+  return static_cast<char*>(::operator new(capacity, buffer_alignment));
+}
+void free_raw(char* p) noexcept { ::operator delete(p, buffer_alignment); }
+
+}  // namespace
+
+namespace detail {
+
+pool_state::~pool_state() {
+  for (char* p : free) free_raw(p);
+}
+
+void pool_state::release(char* p, std::size_t capacity) noexcept {
+  in_use.fetch_sub(capacity, std::memory_order_relaxed);
+  if (capacity == buffer_pool::block_bytes) {
+    std::lock_guard lock(mutex);
+    if (free.size() < max_free) {
+      free.push_back(p);
+      return;
+    }
+  }
+  free_raw(p);
+}
+
+}  // namespace detail
+
+disk_buffer& disk_buffer::operator=(disk_buffer&& o) noexcept {
+  if (this != &o) {
+    reset();
+    pool_ = std::move(o.pool_);
+    data_ = std::exchange(o.data_, nullptr);
+    size_ = std::exchange(o.size_, 0);
+    capacity_ = std::exchange(o.capacity_, 0);
+  }
+  return *this;
+}
+
+void disk_buffer::resize(std::size_t n) noexcept {
+  assert(n <= capacity_);
+  size_ = n;
+}
+
+void disk_buffer::reset() noexcept {
+  if (data_ != nullptr) pool_->release(data_, capacity_);
+  pool_.reset();
+  data_ = nullptr;
+  size_ = 0;
+  capacity_ = 0;
+}
+
+buffer_pool::buffer_pool(std::size_t cache_bytes) : state_(std::make_shared<detail::pool_state>()) {
+  state_->max_free = cache_bytes / block_bytes;
+}
+
+disk_buffer buffer_pool::allocate(std::size_t size) {
+  const std::size_t capacity = size <= block_bytes ? block_bytes : size;
+  char* p = nullptr;
+  if (capacity == block_bytes) {
+    std::lock_guard lock(state_->mutex);
+    if (!state_->free.empty()) {
+      p = state_->free.back();
+      state_->free.pop_back();
+    }
+  }
+  if (p == nullptr) {
+    p = allocate_raw(capacity);
+    state_->allocations.fetch_add(1, std::memory_order_relaxed);
+  }
+  state_->in_use.fetch_add(capacity, std::memory_order_relaxed);
+  return disk_buffer(state_, p, size, capacity);
+}
+
+std::size_t buffer_pool::cached_buffers() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->free.size();
+}
+
+}  // namespace ccbt::storage

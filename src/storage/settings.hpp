@@ -1,0 +1,53 @@
+// Settings of the storage layer (disk I/O pool, write-back buffer, file pool, hashing).
+//
+// Plain values; the session maps its configuration keys onto this struct. Every field has a
+// default that suits a desktop machine; zero for a thread count means "pick for this machine".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ccbt::storage {
+
+// How a wanted file is allocated when it is first opened for writing (and by async_prepare).
+enum class preallocation : std::uint8_t {
+  none,    // the file grows as blocks are written (holes where later blocks go)
+  sparse,  // ftruncate to the final size: st_size is final, no blocks allocated (default)
+  full,    // fallocate the whole file (falls back to ftruncate where unsupported)
+};
+
+// When written data is forced to stable storage.
+enum class sync_mode : std::uint8_t {
+  none,   // pwrite only: data is in the page cache, which survives a kill -9 of the process
+          // (not a power loss); a piece is reported passed after its blocks were pwritten
+  piece,  // additionally fdatasync every file a piece touches before reporting it passed
+};
+
+struct disk_settings {
+  // Worker threads executing writes, reads and incremental hashing (0: 2..4 by core count).
+  unsigned disk_threads = 0;
+  // Threads of a full recheck (0: every core).
+  unsigned recheck_threads = 0;
+  // Open file descriptors kept by the file pool (least recently used closed first). A handle in use
+  // by a worker is never closed under it, so the count can exceed this by at most the number of
+  // files that in-flight operations hold (one or two per worker).
+  std::size_t max_open_files = 256;
+  // Write-back buffer: bytes of received blocks not yet written. At or above this, writable() turns
+  // false (the session stops reading peers); it turns true again at or below the low watermark
+  // (clamped to at most write_buffer_bytes - 16 KiB; the buffer holds at least two blocks).
+  std::size_t write_buffer_bytes = std::size_t{16} << 20;
+  std::size_t write_buffer_low_watermark = std::size_t{8} << 20;
+  // A run of adjacent hashed blocks this long is written in one pwritev without waiting for the
+  // whole piece. Above the low watermark every buffered block is flushed, oldest piece first.
+  std::size_t write_coalesce_bytes = std::size_t{1} << 20;
+  // Largest async_read (peers request 16 KiB; some up to 128 KiB).
+  std::size_t max_read_bytes = std::size_t{1} << 20;
+  // Bytes of free 16 KiB buffers the buffer pool keeps for reuse.
+  std::size_t buffer_pool_cache_bytes = std::size_t{8} << 20;
+  preallocation prealloc = preallocation::sparse;
+  sync_mode sync = sync_mode::none;
+  // Bytes a recheck thread reads per request (whole pieces; at least one piece).
+  std::size_t recheck_read_bytes = std::size_t{4} << 20;
+};
+
+}  // namespace ccbt::storage

@@ -32,7 +32,7 @@ test-asan: build-asan
 
 build-fuzz: deps
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz -j $(JOBS)
+	@cmake --build --preset fuzz -j $(JOBS) --target fuzzers
 
 # Each fuzz target runs for FUZZ_SECONDS on its seed corpus; a crash fails the run.
 FUZZ_SECONDS ?= 30

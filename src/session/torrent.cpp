@@ -282,7 +282,9 @@ bool torrent::is_banned(const net::tcp::endpoint& ep) const {
 }
 
 bool torrent::accepts_connection() const noexcept {
-  return !stopping_ && !paused_ && state_ != torrent_state::error &&
+  // Not while checking: a peer would get our (still empty) bitfield and never hear of the pieces the
+  // check finds. It retries after a short back-off.
+  return !stopping_ && !paused_ && (state_ == torrent_state::downloading || state_ == torrent_state::seeding) &&
          static_cast<int>(peers_.size()) < ses_.settings_ref().max_connections_per_torrent;
 }
 

@@ -27,7 +27,6 @@ function(ccbt_unit_test name)
   add_executable(${target} ${T_SOURCES})
   target_link_libraries(${target} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main GTest::gmock ccbt_warnings)
   target_compile_definitions(${target} PRIVATE
-    CCBT_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
-    CCBT_SPEC_DIR="${PROJECT_SOURCE_DIR}/../shared/spec")
+    CCBT_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
   gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS unit TIMEOUT 120)
 endfunction()

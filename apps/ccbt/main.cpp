@@ -27,6 +27,8 @@ void add_transfer_options(CLI::App* cmd, ccbt::apps::transfer_options& o) {
   cmd->add_option("--seconds", o.seconds, "stop after this many seconds (exit code 3 if not complete)");
   cmd->add_option("--strategy", o.strategy, "piece picking: rarest-first (default), sequential, round-robin");
   cmd->add_option("--max-peers", o.max_peers, "connections for this torrent (default 60)");
+  cmd->add_option("--config", o.config, "configuration file (default: ./ccbt.toml, ~/.config/ccbt/ccbt.toml, ~/.ccbt.toml)");
+  cmd->add_option("--set", o.set, "override one setting: --set section.key=value (repeatable)");
 }
 
 }  // namespace

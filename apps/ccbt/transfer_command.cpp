@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <ccbt/config.hpp>
 #include <ccbt/metainfo.hpp>
 #include <ccbt/session.hpp>
 
@@ -62,8 +63,19 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
     return 1;
   }
 
-  settings s;
-  s.listen_interfaces.clear();
+  // Settings: defaults <- ccbt.toml <- CCBT_* environment <- --set <- the flags below.
+  config::load_options lo;
+  if (!opts.config.empty()) lo.config_path = opts.config;
+  lo.overrides = opts.set;
+  auto loaded = config::load(lo);
+  if (!loaded) {
+    std::fprintf(err, "%s: configuration: %s\n", program, loaded.error().message().c_str());
+    return 2;
+  }
+  for (const auto& w : loaded->warnings) std::fprintf(err, "%s: warning: %s\n", program, w.message.c_str());
+  settings s = loaded->values;
+  const bool listen_from_flags = !opts.listen.empty();
+  if (listen_from_flags) s.listen_interfaces.clear();
   for (const auto& l : opts.listen) {
     auto iface = listen_interface(l);
     if (!iface) {
@@ -72,10 +84,12 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
     }
     s.listen_interfaces.push_back(*iface);
   }
-  if (s.listen_interfaces.empty()) s.listen_interfaces = settings{}.listen_interfaces;
-  if (!opts.no_resume)
-    s.resume_db = opts.resume_db.empty() ? (std::filesystem::path(opts.directory) / ".ccbt-resume.sqlite").string()
-                                         : opts.resume_db;
+  if (opts.no_resume)
+    s.resume_db.clear();
+  else if (!opts.resume_db.empty())
+    s.resume_db = opts.resume_db;
+  else if (s.resume_db.empty())
+    s.resume_db = (std::filesystem::path(opts.directory) / ".ccbt-resume.sqlite").string();
   if (opts.max_peers > 0) s.max_connections_per_torrent = opts.max_peers;
   if (!opts.strategy.empty()) {
     if (opts.strategy == "rarest-first") s.strategy = piece_strategy::rarest_first;

@@ -23,6 +23,8 @@ struct transfer_options {
   double seconds = 0;                  // stop after this long (0 = no limit)
   std::string strategy;                // rarest-first | sequential | round-robin
   int max_peers = 0;
+  std::string config;                  // --config FILE (else the search path of docs/configuration.md)
+  std::vector<std::string> set;        // --set section.key=value
 };
 
 // Returns the process exit code: 0 done (or seeding stopped by a signal), 1 error, 3 time limit.

@@ -12,5 +12,7 @@ using command = std::function<int()>;
 
 // `btbt create PATH -o OUT ...`
 command add_create(CLI::App& app);
+// `btbt tracker [--http-port P] [--udp-port Q] ...`
+command add_tracker(CLI::App& app);
 
 }  // namespace ccbt::btbt

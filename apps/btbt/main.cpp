@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     commands.emplace_back(app.get_subcommands({}).at(before), std::move(cmd));
   };
   add(&ccbt::btbt::add_create);
+  add(&ccbt::btbt::add_tracker);
 
   try {
     app.parse(argc, argv);

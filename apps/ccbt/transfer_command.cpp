@@ -118,7 +118,6 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
     if (a.kind == alert_kind::listen_succeeded) listening = true;
   }
   if (!listening && !opts.listen.empty()) return 1;
-  if (opts.status_json) emit(out, {{"event", "listening"}, {"port", ses.listen_port()}});
 
   add_torrent_params p;
   p.torrent = std::make_shared<const metainfo::torrent_info>(std::move(*ti));
@@ -130,6 +129,8 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
     std::fprintf(err, "%s: %s\n", program, h.error().message().c_str());
     return 1;
   }
+  // After the torrent is added, so a peer that connects on this news finds it.
+  if (opts.status_json) emit(out, {{"event", "listening"}, {"port", ses.listen_port()}});
 
   progress_bar bar(opts.seed ? "seeding" : "downloading", !opts.quiet && !opts.status_json);
   const auto start = std::chrono::steady_clock::now();

@@ -425,6 +425,7 @@ void peer_connection::fill_requests() {
   torrent_->picker().pick(view(), depth - requests_.size(), pick_scratch_);
   const auto now = clock::now();
   for (const auto& b : pick_scratch_) {
+    if (torrent_->fill_pad_block(*this, b)) continue;  // pad bytes are zeros: never requested
     const std::uint32_t len = torrent_->picker().block_length(b);
     requests_.push_back({b, len, now});
     send(wire::request{b.piece, static_cast<std::uint32_t>(b.offset()), len});

@@ -37,6 +37,13 @@ torrent::torrent(session_impl& s, add_torrent_params p)
       paused_(p.paused),
       rng_(std::random_device{}()) {
   file_priorities_.resize(info_->num_files(), picker::default_priority);
+  piece_has_pad_.resize(info_->num_pieces(), false);
+  for (const auto& f : info_->files()) {
+    if (!f.pad() || f.size == 0) continue;
+    const auto last = static_cast<std::uint32_t>((f.offset + f.size - 1) / info_->piece_length());
+    for (auto i = static_cast<std::uint32_t>(f.offset / info_->piece_length()); i <= last && i < info_->num_pieces(); ++i)
+      piece_has_pad_[i] = true;
+  }
   picker_->set_strategy(to_picker(p.strategy.value_or(s.settings_ref().strategy)));
   for (const auto& peer : p.peers) add_peer(peer);
 }
@@ -342,6 +349,7 @@ net::awaitable<void> torrent::connect_to(std::size_t index) {
   }
   sock.set_option(net::tcp::no_delay(true), ec);
   const auto token = next_token_++;
+  token_keys_[token] = ban_key(net::to_string(ep));
   auto p = std::make_shared<peer_connection>(self, std::move(sock), false, token, net::to_string(ep));
   peers_.emplace(token, p);
   p->start(std::nullopt);
@@ -349,6 +357,7 @@ net::awaitable<void> torrent::connect_to(std::size_t index) {
 
 void torrent::attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint) {
   const auto token = next_token_++;
+  token_keys_[token] = ban_key(endpoint);
   error_code ec;
   socket.set_option(net::tcp::no_delay(true), ec);
   auto p = std::make_shared<peer_connection>(shared_from_this(), std::move(socket), true, token, std::move(endpoint));
@@ -447,21 +456,25 @@ void torrent::on_piece_checked(const storage::piece_result& r) {
     case storage::piece_status::failed: {
       failed_bytes_ += info_->piece_size(r.piece);
       const auto contributors = picker_->on_hash_failed(r.piece);
-      std::string who;
+      // Blame by ban key, not by live connection: the peer that sent bad blocks may be gone.
+      std::vector<std::string> keys;
       for (const auto tok : contributors) {
-        auto it = peers_.find(tok);
-        if (it == peers_.end()) continue;
-        if (!who.empty()) who += ", ";
-        who += it->second->endpoint();
+        auto it = token_keys_.find(tok);
+        if (it != token_keys_.end() && std::find(keys.begin(), keys.end(), it->second) == keys.end())
+          keys.push_back(it->second);
       }
+      std::string who;
+      for (const auto& k : keys) who += (who.empty() ? "" : ", ") + k;
       post_alert(alert_kind::hash_failed,
                  "piece " + std::to_string(r.piece) + " failed its hash check (from " + (who.empty() ? "?" : who) + ")",
-                 r.piece);
-      // A piece from a single peer convicts it; shared pieces count less.
-      const int weight = contributors.size() == 1 ? 2 : 1;
-      for (const auto tok : contributors) {
-        auto it = peers_.find(tok);
-        if (it != peers_.end()) strike(ban_key(it->second->endpoint()), weight);
+                 r.piece, keys.empty() ? std::string() : keys.front());
+      // A banned contributor explains the failure: the others are not blamed. Otherwise a piece
+      // from a single peer convicts it (2 strikes) and a shared piece counts 1 for each.
+      const bool banned_contributor =
+          std::any_of(keys.begin(), keys.end(), [&](const std::string& k) { return banned_.count(k) != 0; });
+      if (!banned_contributor) {
+        const int weight = keys.size() == 1 ? 2 : 1;
+        for (const auto& k : keys) strike(k, weight);
       }
       for (auto& [t, p] : std::map(peers_)) p->fill_requests();
       return;
@@ -517,6 +530,32 @@ void torrent::on_hash_request(peer_connection& p, const wire::hash_request& r) {
   // Serving merkle hashes is not part of this engine yet: BEP 52 lets a peer reject any hash
   // request, and peers that loaded the .torrent file (which carries the piece layers) never need one.
   p.send_hash_reject(r);
+}
+
+bool torrent::fill_pad_block(peer_connection& p, picker::block_ref b) {
+  if (!piece_has_pad_[b.piece]) return false;
+  const std::uint32_t len = picker_->block_length(b);
+  if (!info_->map_block(b.piece, static_cast<std::uint32_t>(b.offset()), len).empty()) return false;
+  // Zeros, hashed like any block (v1 pieces include pad bytes), never written (no file).
+  auto buf = ses_.disk().allocate_buffer(len);
+  std::fill_n(buf.data(), len, '\0');
+  const auto r = picker_->on_block_received(p.token(), b);
+  for (const auto tok : r.cancels()) {
+    auto it = peers_.find(tok);
+    if (it != peers_.end()) it->second->cancel_request(b);
+  }
+  if (!r.accepted) return true;
+  if (auto w = ses_.disk().async_write(storage_, b.piece, static_cast<std::uint32_t>(b.offset()), std::move(buf)); !w) {
+    set_error("write: " + w.error().message());
+    return true;
+  }
+  if (r.piece_complete) {
+    std::weak_ptr<torrent> weak = weak_from_this();
+    ses_.disk().async_check_piece(storage_, b.piece, [weak](storage::piece_result res) {
+      if (auto self = weak.lock(); self && !self->stopping_) self->on_piece_checked(res);
+    });
+  }
+  return true;
 }
 
 void torrent::on_read_error(const ccbt::error& e) {

@@ -83,6 +83,9 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   void on_hash_request(peer_connection& p, const wire::hash_request& r);
   void on_uploaded(std::uint32_t bytes) { up_.add(bytes); }
   void on_read_error(const ccbt::error& e);
+  // A block that lies entirely in pad files: its bytes are zeros by definition (BEP 47), so it is
+  // never requested from a peer. Returns true if `b` is such a block and it was filled locally.
+  bool fill_pad_block(peer_connection& p, picker::block_ref b);
   [[nodiscard]] bool is_interesting(const peer_connection& p) const;
 
  private:
@@ -128,6 +131,8 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   std::vector<candidate> candidates_;
   int half_open_ = 0;
   std::unordered_map<std::string, int> strikes_;
+  std::unordered_map<picker::peer_token, std::string> token_keys_;  // every connection's ban key
+  std::vector<bool> piece_has_pad_;                                  // piece overlaps a pad file
   std::unordered_set<std::string> banned_;
 
   torrent_state state_ = torrent_state::checking;

@@ -4,16 +4,25 @@
     lt_peer.py seed     --torrent T --data DIR --port P [--seconds S]
     lt_peer.py download --torrent T --out DIR --port P [--peer HOST:PORT ...] [--seconds S]
                         [--have-pieces 0,2,5-9]   (start with only these pieces: copy from --data)
+                        [--stay]                  (keep running (seeding) once complete)
+    common options:     [--upload-limit BYTES_PER_S]  (this torrent's upload rate limit; applies to
+                                                       loopback peers too)
+    seed only:          [--corrupt-pieces 0,2,5-9]  (once libtorrent has checked the data and is
+                        seeding, flip one byte in every 16 KiB block of these pieces in the files on
+                        disk: libtorrent then serves corrupt data without noticing, as it does not hash
+                        what it uploads. Its own seed_mode cannot do this: it hashes each piece on the
+                        first request and leaves seed mode when one fails.)
 
 Loopback only: DHT, LSD, UPnP and NAT-PMP are off; settings are passed to the session constructor so
 nothing starts before they apply. Prints one JSON object per line on stdout: {"event": "listening",
-"port": P}, periodic {"event": "status", ...}, and {"event": "finished"} when a download completes;
-a download exits 0 when complete, 3 on timeout. A seeder runs until killed or --seconds elapse.
+"port": P}, {"event": "ready", "pieces": N} once libtorrent's check of the existing data is done (before
+that it refuses peers of this torrent), periodic {"event": "status", ...}, {"event": "peer_banned"} and
+{"event": "error"} from alerts, and {"event": "finished"} when a download completes; a download exits 0
+when complete, 3 on timeout. A seeder runs until killed or --seconds elapse.
 """
 import argparse
 import json
 import os
-import shutil
 import signal
 import sys
 import time
@@ -90,6 +99,9 @@ def main():
     ap.add_argument("--seconds", type=float, default=120)
     ap.add_argument("--have-pieces")
     ap.add_argument("--status-interval", type=float, default=1.0)
+    ap.add_argument("--stay", action="store_true")
+    ap.add_argument("--upload-limit", type=int, default=0)
+    ap.add_argument("--corrupt-pieces")
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -107,6 +119,9 @@ def main():
             keep = parse_ranges(args.have_pieces)
             write_partial(ti, args.data, args.out, keep)
     h = ses.add_torrent(atp)
+    if args.upload_limit > 0:
+        # The torrent's own peer class: unlike the session limit it applies to loopback peers too.
+        h.set_upload_limit(args.upload_limit)
     port = bound_port(ses, args.port)
     emit(event="listening", port=port)
     for p in args.peer:
@@ -116,6 +131,9 @@ def main():
     deadline = time.time() + args.seconds
     last = 0.0
     finished = False
+    ready = False
+    stay = args.stay or os.environ.get("LT_PEER_STAY") is not None
+    checking = (lt.torrent_status.states.checking_files, lt.torrent_status.states.checking_resume_data)
     while time.time() < deadline:
         for a in ses.pop_alerts():
             if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
@@ -123,16 +141,47 @@ def main():
             elif isinstance(a, lt.peer_ban_alert):
                 emit(event="peer_banned", message=a.message())
         st = h.status()
+        # Ready: checked and started (an auto-managed torrent stays paused for a moment after its
+        # check); until then libtorrent closes connections for this torrent.
+        if not ready and st.state not in checking and not (st.flags & lt.torrent_flags.paused):
+            ready = True
+            extra = {}
+            if args.mode == "seed" and args.corrupt_pieces:
+                extra["corrupted"] = corrupt(ti, args.data, parse_ranges(args.corrupt_pieces))
+            emit(event="ready", pieces=sum(1 for x in st.pieces if x) if st.pieces else 0, **extra)
         if time.time() - last >= args.status_interval:
             emit(**status_line(h))
             last = time.time()
         if args.mode == "download" and not finished and st.is_seeding:
             finished = True
             emit(event="finished", **{k: v for k, v in status_line(h).items() if k != "event"})
-            if os.environ.get("LT_PEER_STAY") is None:
+            if not stay:
                 return 0
         time.sleep(0.05)
     return 0 if args.mode == "seed" or finished else 3
+
+
+def corrupt(ti, data_dir, pieces, block=16384):
+    """Flips one byte in every `block`-sized block of these pieces (pad files skipped) in the files
+    under data_dir, in place; returns the number of bytes flipped. libtorrent reads through mmap, so it
+    serves the changed bytes."""
+    fs = ti.files()
+    flipped = 0
+    for piece in sorted(pieces):
+        size = ti.piece_size(piece)
+        for start in range(0, size, block):
+            n = min(block, size - start)
+            # The byte in the middle of this block, wherever it lands (skipping pad files).
+            for sl in ti.map_block(piece, start + n // 2, 1):
+                if fs.file_flags(sl.file_index) & lt.file_storage.flag_pad_file:
+                    continue
+                with open(os.path.join(data_dir, fs.file_path(sl.file_index)), "r+b") as f:
+                    f.seek(sl.offset)
+                    b = f.read(1)
+                    f.seek(sl.offset)
+                    f.write(bytes([b[0] ^ 0xA5]))
+                flipped += 1
+    return flipped
 
 
 def write_partial(ti, data_dir, out_dir, keep):

@@ -1,6 +1,7 @@
 // hash_files(): batches of whole pieces, pread into a reused buffer, SHA-1 and/or SHA-256 per
 // 16 KiB block, on worker threads; the calling thread reports progress.
 #include "creator/hasher.hpp"
+#include "creator/errno_context.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -27,14 +28,7 @@ namespace {
 
 constexpr std::uint64_t block = metainfo::merkle::block_size;
 
-std::string errno_context(const std::filesystem::path& p, const char* what, int err) {
-  std::string s = p.string();
-  s += ": ";
-  s += what;
-  s += ": ";
-  s += std::strerror(err);
-  return s;
-}
+using detail::errno_context;
 
 struct shared_state {
   explicit shared_state(const layout& lay) : l(lay) {}

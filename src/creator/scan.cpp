@@ -6,19 +6,13 @@
 #include <cstring>
 #include <utility>
 
+#include "creator/errno_context.hpp"
 #include "creator/layout.hpp"
 
 namespace ccbt::creator {
 namespace {
 
-std::string errno_context(const std::filesystem::path& p, const char* what, int err) {
-  std::string s = p.string();
-  s += ": ";
-  s += what;
-  s += ": ";
-  s += std::strerror(err);
-  return s;
-}
+using detail::errno_context;
 
 struct dir_id {
   dev_t dev;

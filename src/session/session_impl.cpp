@@ -266,7 +266,8 @@ void session_impl::apply_settings(const settings& s) {
 // ---- network ------------------------------------------------------------------------------------
 
 net::awaitable<void> session_impl::wait_disk_writable() {
-  writable_signal_.expires_at(clock::time_point::max());
+  // Every blocked reader waits on the same timer, whose expiry stays at "never": the disk's writable
+  // handler cancels it, which wakes them all. (Resetting the expiry here would cancel the others.)
   co_await writable_signal_.async_wait(net::use_nothrow);
 }
 
@@ -325,6 +326,7 @@ net::awaitable<void> session_impl::tick_loop() {
     auto [ec] = co_await timer.async_wait(net::use_nothrow);
     if (ec || stopped_) co_return;
     const auto now = clock::now();
+    if (disk_->writable()) writable_signal_.cancel();  // belt and braces for back-pressure wake-ups
     for (auto& [id, t] : std::map(torrents_)) t->tick(now);
     if (resume_ && ++seconds % 30 == 0)
       for (auto& [id, t] : torrents_) record_file_stats(*t);

@@ -458,35 +458,53 @@ void peer_connection::set_choked(bool choke) {
 }
 
 void peer_connection::serve_uploads() {
-  // A few disk reads in flight per peer; the send queue bounds what waits for the socket.
+  // A few disk reads in flight per peer; the send queue bounds what waits for the socket. Requests
+  // for consecutive blocks of one piece (what peers usually send) are read together: one disk job
+  // and one completion for up to max_coalesced_bytes instead of one per 16 KiB block.
   constexpr std::size_t max_reads_in_flight = 8;
-  while (!closed_ && !uploads_.empty() && reading_.size() < max_reads_in_flight &&
+  constexpr std::uint32_t max_coalesced_bytes = 256 * 1024;
+  while (!closed_ && !uploads_.empty() && reading_.size() < max_reads_in_flight * 16 &&
          send_queue_bytes_ < max_send_queue_bytes) {
-    const upload_job job = uploads_.front();
+    std::vector<upload_job> group{uploads_.front()};
     uploads_.pop_front();
-    reading_.push_back(job);
+    std::uint32_t total = group.front().length;
+    while (!uploads_.empty() && uploads_.front().piece == group.front().piece &&
+           uploads_.front().begin == group.back().begin + group.back().length &&
+           total + uploads_.front().length <= max_coalesced_bytes) {
+      total += uploads_.front().length;
+      group.push_back(uploads_.front());
+      uploads_.pop_front();
+    }
+    reading_.insert(reading_.end(), group.begin(), group.end());
     std::weak_ptr<peer_connection> weak = weak_from_this();
+    const std::uint32_t piece = group.front().piece;  // read before `group` is moved into the handler
+    const std::uint32_t begin = group.front().begin;
     torrent_->session().disk().async_read(
-        torrent_->storage(), job.piece, job.begin, job.length, [weak, job](result<storage::disk_buffer> r) {
+        torrent_->storage(), piece, begin, total, [weak, group = std::move(group)](result<storage::disk_buffer> r) {
           auto self = weak.lock();
           if (!self || self->closed_) return;
-          auto it = std::find_if(self->reading_.begin(), self->reading_.end(),
-                                 [&](const upload_job& u) { return u.same(job.piece, job.begin, job.length); });
-          if (it == self->reading_.end()) return;
-          const bool cancelled = it->cancelled;
-          self->reading_.erase(it);
+          std::shared_ptr<const storage::disk_buffer> buffer;
+          if (r) buffer = std::make_shared<const storage::disk_buffer>(std::move(*r));
+          for (const auto& job : group) {
+            auto it = std::find_if(self->reading_.begin(), self->reading_.end(),
+                                   [&](const upload_job& u) { return u.same(job.piece, job.begin, job.length); });
+            if (it == self->reading_.end()) continue;
+            const bool cancelled = it->cancelled;
+            self->reading_.erase(it);
+            if (!buffer || cancelled || self->am_choking_) continue;
+            send_item item;
+            wire::encode(item.head, wire::piece_header{job.piece, job.begin, job.length});
+            item.buffer = buffer;
+            item.offset = job.begin - group.front().begin;
+            item.length = job.length;
+            self->up_.add(job.length);
+            self->torrent_->on_uploaded(job.length);
+            self->queue(std::move(item));
+          }
           if (!r) {
             self->torrent_->on_read_error(r.error());
             self->disconnect("disk read failed: " + r.error().message());
             return;
-          }
-          if (!cancelled && !self->am_choking_) {
-            send_item item;
-            wire::encode(item.head, wire::piece_header{job.piece, job.begin, job.length});
-            item.payload = std::move(*r);
-            self->up_.add(job.length);
-            self->torrent_->on_uploaded(job.length);
-            self->queue(std::move(item));
           }
           self->serve_uploads();
         });
@@ -500,7 +518,7 @@ void peer_connection::send(const M& m) {
   if (closed_) return;
   // Coalesce small protocol messages into the last queued item when it carries no payload.
   // Items being written are never touched: their bytes are in flight.
-  if (send_queue_.size() > writing_items_ && send_queue_.back().payload.empty()) {
+  if (send_queue_.size() > writing_items_ && !send_queue_.back().buffer) {
     const auto before = send_queue_.back().head.size();
     wire::encode(send_queue_.back().head, m);
     send_queue_bytes_ += send_queue_.back().head.size() - before;
@@ -514,7 +532,7 @@ void peer_connection::send(const M& m) {
 
 void peer_connection::queue(send_item item) {
   if (closed_) return;
-  send_queue_bytes_ += item.head.size() + item.payload.size();
+  send_queue_bytes_ += item.head.size() + item.length;
   send_queue_.push_back(std::move(item));
   send_signal_.cancel();
 }
@@ -534,8 +552,8 @@ net::awaitable<void> peer_connection::write_loop() {
     for (auto& it : send_queue_) {
       if (items == 64 || bytes >= (std::size_t{1} << 20)) break;
       if (!it.head.empty()) bufs.emplace_back(it.head.data(), it.head.size());
-      if (!it.payload.empty()) bufs.emplace_back(it.payload.data(), it.payload.size());
-      bytes += it.head.size() + it.payload.size();
+      if (it.length != 0) bufs.emplace_back(it.payload(), it.length);
+      bytes += it.head.size() + it.length;
       ++items;
     }
     writing_items_ = items;

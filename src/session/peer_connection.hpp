@@ -92,10 +92,14 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
       return piece == p && begin == b && length == l;
     }
   };
-  // One entry of the send queue: protocol bytes, optionally followed by a block payload.
+  // One entry of the send queue: protocol bytes, optionally followed by a block payload — a slice of
+  // a disk buffer that several blocks of one coalesced read share.
   struct send_item {
     std::string head;
-    storage::disk_buffer payload;
+    std::shared_ptr<const storage::disk_buffer> buffer;
+    std::size_t offset = 0;
+    std::size_t length = 0;
+    [[nodiscard]] const char* payload() const noexcept { return buffer ? buffer->data() + offset : nullptr; }
   };
 
   net::awaitable<void> run(std::optional<wire::handshake_parser> theirs);

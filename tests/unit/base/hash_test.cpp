@@ -33,5 +33,13 @@ TEST(Error, MessageNamesWhatAndWhere) {
   EXPECT_NE(msg.find("info.pieces"), std::string::npos) << msg;
 }
 
+TEST(Error, MessageIsOneLineWhateverTheContextHolds) {
+  // Contexts may quote bytes from a torrent (a path, a key): control characters are escaped.
+  const error e{std::make_error_code(std::errc::invalid_argument), std::nullopt, "info.files[0].path \"a\nb\x01\""};
+  const auto msg = e.message();
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  EXPECT_NE(msg.find("a\\nb\\x01"), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace ccbt

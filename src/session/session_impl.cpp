@@ -189,8 +189,9 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params p) {
 }
 
 void session_impl::remove_torrent(const sha1_hash& id, bool delete_files) {
-  std::promise<void> removed;
-  auto fut = removed.get_future();
+  // Shared: if the wait below times out, the completion may still run later.
+  auto removed = std::make_shared<std::promise<void>>();
+  auto fut = removed->get_future();
   const bool found = call([&] {
     auto it = torrents_.find(id);
     if (it == torrents_.end()) return false;
@@ -202,14 +203,14 @@ void session_impl::remove_torrent(const sha1_hash& id, bool delete_files) {
         resume_ids_.erase(rid);
       }
     }
-    t->stop(delete_files, [this, t, &removed] {
+    t->stop(delete_files, [this, t, removed] {
       alert a;
       a.kind = alert_kind::torrent_removed;
       a.torrent = t->id();
       a.torrent_name = t->info().name();
       a.message = t->info().name() + ": removed";
       post_alert(std::move(a));
-      removed.set_value();
+      removed->set_value();
     });
     return true;
   });

@@ -89,6 +89,14 @@ struct resume_store::impl {
 
   // --- caller side (mu held) ---
 
+  // The common shape of a change that needs only a known torrent: check it, queue the change.
+  template <class F>
+  result<seq_t> push_for(torrent_id t, F change) {
+    std::lock_guard lk(mu);
+    if (auto e = find(t); !e) return tl::unexpected(std::move(e.error()));
+    return push([id = static_cast<std::int64_t>(t), change = std::move(change)](writer_ctx& c) { return change(c, id); });
+  }
+
   result<detail::catalog_entry*> find(torrent_id t) {
     if (closed) return make_error(errc::closed);
     auto it = catalog.find(static_cast<std::int64_t>(t));
@@ -425,27 +433,16 @@ result<seq_t> resume_store::remove_torrent(torrent_id t) {
 }
 
 result<seq_t> resume_store::set_state(torrent_id t, torrent_state s) {
-  auto& m = *impl_;
-  std::lock_guard lk(m.mu);
-  if (auto e = m.find(t); !e) return tl::unexpected(std::move(e.error()));
-  const auto id = static_cast<std::int64_t>(t);
-  return m.push([id, s](writer_ctx& c) { return c.tables.update_state(id, s); });
+  return impl_->push_for(t, [s](writer_ctx& c, std::int64_t id) { return c.tables.update_state(id, s); });
 }
 
 result<seq_t> resume_store::set_queue_position(torrent_id t, std::int64_t pos) {
-  auto& m = *impl_;
-  std::lock_guard lk(m.mu);
-  if (auto e = m.find(t); !e) return tl::unexpected(std::move(e.error()));
-  const auto id = static_cast<std::int64_t>(t);
-  return m.push([id, pos](writer_ctx& c) { return c.tables.update_queue_position(id, pos); });
+  return impl_->push_for(t, [pos](writer_ctx& c, std::int64_t id) { return c.tables.update_queue_position(id, pos); });
 }
 
 result<seq_t> resume_store::set_save_path(torrent_id t, std::string path) {
-  auto& m = *impl_;
-  std::lock_guard lk(m.mu);
-  if (auto e = m.find(t); !e) return tl::unexpected(std::move(e.error()));
-  const auto id = static_cast<std::int64_t>(t);
-  return m.push([id, path = std::move(path)](writer_ctx& c) { return c.tables.update_save_path(id, path); });
+  return impl_->push_for(
+      t, [path = std::move(path)](writer_ctx& c, std::int64_t id) { return c.tables.update_save_path(id, path); });
 }
 
 result<seq_t> resume_store::set_metadata(torrent_id t, std::string name, std::string metainfo,

@@ -372,7 +372,6 @@ bool peer_connection::on_extended(const wire::extended& m) {
   }
   if (hs->client) client_ = *hs->client;
   if (hs->reqq) their_reqq_ = *hs->reqq;
-  their_ut_metadata_ = hs->id_of("ut_metadata");
   return true;
 }
 

@@ -138,7 +138,6 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
 
   wire::decoder decoder_;
   wire::features features_;
-  std::optional<std::uint8_t> their_ut_metadata_;
   std::uint32_t their_reqq_ = 0;
 
   bool handshake_done_ = false;

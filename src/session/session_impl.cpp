@@ -232,7 +232,7 @@ std::shared_ptr<torrent> session_impl::find(const sha1_hash& id) {
 
 int session_impl::connection_count() const {
   int n = 0;
-  for (const auto& [id, t] : torrents_) n += t->status().num_peers;
+  for (const auto& [id, t] : torrents_) n += static_cast<int>(t->num_connections());
   return n;
 }
 

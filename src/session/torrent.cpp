@@ -366,7 +366,6 @@ void torrent::attach_incoming(net::tcp::socket socket, wire::handshake_parser hs
 }
 
 void torrent::on_peer_handshake(peer_connection& p) {
-  // Duplicate connections to the same endpoint: keep the first.
   post_alert(alert_kind::peer_connected, std::string(p.incoming() ? "incoming" : "outgoing") + " peer " + p.endpoint(),
              {}, p.endpoint());
 }
@@ -402,13 +401,8 @@ void torrent::on_peer_availability(peer_connection& p) {
 }
 
 bool torrent::is_interesting(const peer_connection& p) const {
-  if (picker_->wanted_remaining() == 0 || paused_) return false;
-  const auto v = p.view();
-  if (v.has_all) return true;
-  if (v.has == nullptr) return false;
-  for (std::uint32_t i = v.has->find_next(0); i != picker::piece_set::npos; i = v.has->find_next(i + 1))
-    if (!have_.test(i) && picker_->piece_priority(i) > 0) return true;
-  return false;
+  // The picker knows what we still want; it compares 64 pieces at a time.
+  return !paused_ && picker_->wanted_remaining() != 0 && picker_->is_interesting(p.view());
 }
 
 void torrent::on_peer_interest_changed(peer_connection& p) {

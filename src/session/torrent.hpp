@@ -61,6 +61,7 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   [[nodiscard]] torrent_status status() const;
   [[nodiscard]] std::vector<peer_info> peers_info() const;
   [[nodiscard]] bool is_seed() const noexcept { return have_.all(); }
+  [[nodiscard]] std::size_t num_connections() const noexcept { return peers_.size(); }
 
   // ---- control -----------------------------------------------------------------------------
   void pause();

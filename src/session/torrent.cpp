@@ -301,9 +301,13 @@ void torrent::add_peer(const std::string& host_port) {
     post_alert(alert_kind::peer_error, "ignoring peer address '" + host_port + "': expected IP:PORT");
     return;
   }
+  add_candidate(*ep, peer_source::manual);
+}
+
+void torrent::add_candidate(const net::tcp::endpoint& ep, peer_source source) {
   for (const auto& c : candidates_)
-    if (c.ep == *ep) return;
-  candidates_.push_back({*ep, 0, {}, false});
+    if (c.ep == ep) return;
+  candidates_.push_back({ep, 0, {}, false, source});
   if (state_ == torrent_state::downloading || state_ == torrent_state::seeding) connect_candidates(clock::now());
 }
 

@@ -37,6 +37,9 @@ class session_impl;
 class peer_connection;
 using clock = std::chrono::steady_clock;
 
+// Where a candidate peer address came from (for ranking, limits and the UI).
+enum class peer_source : std::uint8_t { manual, tracker, pex, incoming, magnet };
+
 class torrent : public std::enable_shared_from_this<torrent>, private picker::torrent_view {
  public:
   torrent(session_impl& s, add_torrent_params p);
@@ -67,6 +70,8 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   void pause();
   void resume();
   void add_peer(const std::string& host_port);
+  // A peer address learnt from any source; duplicates are ignored. Connects when the torrent can.
+  void add_candidate(const net::tcp::endpoint& ep, peer_source source);
   void attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint);
   void set_file_priority(std::size_t file, std::uint8_t priority);
   void set_piece_priority(std::uint32_t piece, std::uint8_t priority);
@@ -95,6 +100,7 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
     int failures = 0;
     clock::time_point next_try{};
     bool active = false;  // connecting or connected
+    peer_source source = peer_source::manual;
   };
 
   // picker::torrent_view

@@ -17,6 +17,8 @@ struct add_torrent_params {
   std::shared_ptr<const metainfo::torrent_info> torrent;  // the metainfo (required for now)
   std::filesystem::path save_path;                        // download directory
   std::vector<std::string> peers;                         // "host:port" to connect to
+  // Tracker tiers (BEP 12) announced to in addition to the metainfo's announce / announce-list.
+  std::vector<std::vector<std::string>> trackers;
   bool paused = false;
   // Per-file priorities 0 (skip) .. 7, indexed like torrent->files(); missing entries = 4.
   std::vector<std::uint8_t> file_priorities;

@@ -58,6 +58,13 @@ struct settings {
 
   // ---- state
   std::string resume_db;                     // path of the SQLite fast-resume store ("" = none)
+
+  // ---- daemon (read by the daemon and btbt, not by the session)
+  std::string daemon_state_dir;              // "" = $XDG_STATE_HOME/ccbt (~/.local/state/ccbt)
+  std::string api_bind = "127.0.0.1";        // address of the HTTP/JSON API
+  int api_port = 6880;                       // 0 = any free port (written to <state_dir>/api.endpoint)
+  int api_max_connections = 32;              // API connections open at once; more get 503
+  std::size_t api_max_body_bytes = std::size_t{16} << 20;  // largest request body (.torrent uploads)
 };
 
 }  // namespace ccbt

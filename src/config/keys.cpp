@@ -43,6 +43,14 @@ std::string check_endpoint(std::string_view s) {
   return "expected a numeric IP address before the port (IPv6 in brackets), not \"" + host + "\"";
 }
 
+// A numeric IPv4 or IPv6 address (no port, no brackets).
+std::string check_ip(std::string_view s) {
+  unsigned char buf[16];
+  const std::string host(s);
+  if (::inet_pton(AF_INET, host.c_str(), buf) == 1 || ::inet_pton(AF_INET6, host.c_str(), buf) == 1) return {};
+  return "expected a numeric IPv4 or IPv6 address";
+}
+
 std::string check_printable(std::string_view s) {
   for (const char c : s)
     if (c < 0x20 || c > 0x7e) return "only printable ASCII characters are allowed";
@@ -177,6 +185,25 @@ const descriptor table[] = {
     {{"state", "resume_db", vt::string, am::restart, "", 0, 4096, {},
       "Path of the fast-resume database (SQLite); empty = no fast resume."},
      &settings::resume_db},
+
+    // ---- daemon
+    {{"daemon", "state_dir", vt::string, am::restart, "", 0, 4096, {},
+      "Directory of the daemon's state (torrent list, resume data, API token, lock); empty = "
+      "$XDG_STATE_HOME/ccbt (~/.local/state/ccbt)."},
+     &settings::daemon_state_dir},
+    {{"daemon", "api_bind", vt::string, am::restart, "", 1, 64, {},
+      "Numeric IP address the HTTP/JSON API listens on; keep it on loopback unless you know why not."},
+     &settings::api_bind, &check_ip},
+    {{"daemon", "api_port", vt::integer, am::restart, "", 0, 65535, {},
+      "TCP port of the HTTP/JSON API; 0 picks a free port (the bound address is written to "
+      "<state_dir>/api.endpoint)."},
+     &settings::api_port},
+    {{"daemon", "api_max_connections", vt::integer, am::restart, "", 1, 10'000, {},
+      "API connections open at once; further ones are answered 503 and closed."},
+     &settings::api_max_connections},
+    {{"daemon", "api_max_body", vt::size, am::restart, "bytes", 64 * kib, gib, {},
+      "Largest API request body (a .torrent upload is base64 in JSON: 4/3 of the file); larger ones get 413."},
+     &settings::api_max_body_bytes},
 };
 
 constexpr std::size_t table_size = sizeof table / sizeof table[0];

@@ -14,5 +14,18 @@ using command = std::function<int()>;
 command add_create(CLI::App& app);
 // `btbt tracker [--http-port P] [--udp-port Q] ...`
 command add_tracker(CLI::App& app);
+// `btbt daemon start [--foreground] | stop | status`
+command add_daemon(CLI::App& app);
+// Commands that talk to a running daemon (control.cpp).
+command add_add(CLI::App& app);
+command add_list(CLI::App& app);
+command add_status(CLI::App& app);
+command add_pause(CLI::App& app);
+command add_resume(CLI::App& app);
+command add_recheck(CLI::App& app);
+command add_remove(CLI::App& app);
+command add_files(CLI::App& app);
+command add_peers(CLI::App& app);
+command add_config(CLI::App& app);
 
 }  // namespace ccbt::btbt

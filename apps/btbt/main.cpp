@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "daemon_client.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"btbt: create torrents and control a ccbt daemon", "btbt"};
@@ -19,8 +20,20 @@ int main(int argc, char** argv) {
     auto cmd = fn(app);
     commands.emplace_back(app.get_subcommands({}).at(before), std::move(cmd));
   };
+  ccbt::btbt::add_global_options(app);  // first: subcommands inherit fallthrough
   add(&ccbt::btbt::add_create);
   add(&ccbt::btbt::add_tracker);
+  add(&ccbt::btbt::add_daemon);
+  add(&ccbt::btbt::add_add);
+  add(&ccbt::btbt::add_list);
+  add(&ccbt::btbt::add_status);
+  add(&ccbt::btbt::add_pause);
+  add(&ccbt::btbt::add_resume);
+  add(&ccbt::btbt::add_recheck);
+  add(&ccbt::btbt::add_remove);
+  add(&ccbt::btbt::add_files);
+  add(&ccbt::btbt::add_peers);
+  add(&ccbt::btbt::add_config);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,376 @@
+// The btbt commands that control a running daemon through its API (docs/cli.md, docs/api.md):
+// add, list, status, pause, resume, recheck, remove, files, peers, config.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <ccbt/magnet.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "common/format.hpp"
+#include "daemon_client.hpp"
+
+namespace ccbt::btbt {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::size_t max_torrent_file = std::size_t{8} << 20;
+
+std::string read_torrent_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  std::string data;
+  data.resize(max_torrent_file + 1);
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  if (data.size() > max_torrent_file) throw std::runtime_error(path + ": larger than 8 MiB, not a .torrent file");
+  return data;
+}
+
+std::string base64(std::string_view in) {
+  static constexpr char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16;
+    if (i + 1 < in.size()) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
+    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
+    out.push_back(digits[(n >> 18) & 63]);
+    out.push_back(digits[(n >> 12) & 63]);
+    out.push_back(i + 1 < in.size() ? digits[(n >> 6) & 63] : '=');
+    out.push_back(i + 2 < in.size() ? digits[n & 63] : '=');
+  }
+  return out;
+}
+
+// "0,2,5-7" -> {0, 2, 5, 6, 7}
+std::vector<std::size_t> parse_index_list(const std::string& text) {
+  std::vector<std::size_t> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const auto comma = text.find(',', pos);
+    const auto part = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const auto dash = part.find('-');
+    try {
+      std::size_t used = 0;
+      if (dash == std::string::npos) {
+        out.push_back(std::stoul(part, &used));
+        if (used != part.size()) throw std::invalid_argument(part);
+      } else {
+        const auto a = std::stoul(part.substr(0, dash));
+        const auto b = std::stoul(part.substr(dash + 1), &used);
+        if (used != part.size() - dash - 1 || b < a || b - a > 100000) throw std::invalid_argument(part);
+        for (auto i = a; i <= b; ++i) out.push_back(i);
+      }
+    } catch (const std::logic_error&) {
+      throw std::runtime_error("--files: \"" + part + "\" is not a file index or range (e.g. 0,2,5-7)");
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+// "IDX=P" -> (IDX, P)
+std::pair<std::size_t, int> parse_priority(const std::string& text) {
+  const auto eq = text.find('=');
+  try {
+    if (eq == std::string::npos) throw std::invalid_argument(text);
+    std::size_t u1 = 0, u2 = 0;
+    const auto idx = std::stoul(text.substr(0, eq), &u1);
+    const auto p = std::stoi(text.substr(eq + 1), &u2);
+    if (u1 != eq || u2 != text.size() - eq - 1 || p < 0 || p > 7) throw std::invalid_argument(text);
+    return {idx, p};
+  } catch (const std::logic_error&) {
+    throw std::runtime_error("--priority: expected FILE_INDEX=PRIORITY with a priority 0..7, got \"" + text + "\"");
+  }
+}
+
+std::string strategy_arg(std::string s) {
+  std::replace(s.begin(), s.end(), '-', '_');
+  if (s != "rarest_first" && s != "sequential" && s != "round_robin")
+    throw std::runtime_error("--strategy: rarest-first, sequential or round-robin, not \"" + s + "\"");
+  return s;
+}
+
+void print_json(const json& j) { std::printf("%s\n", j.dump(2).c_str()); }
+
+std::string percent(double p) { return fmt::format("{:.1f}%", p * 100.0); }
+
+void print_torrent(const json& t) {
+  std::printf("%-11s %s\n", "name:", t["name"].get<std::string>().c_str());
+  std::printf("%-11s %s\n", "id:", t["id"].get<std::string>().c_str());
+  std::printf("%-11s %zu\n", "index:", t["index"].get<std::size_t>());
+  std::printf("%-11s %s\n", "state:", t["state"].get<std::string>().c_str());
+  std::printf("%-11s %s (%s of %s)\n", "progress:", percent(t["progress"].get<double>()).c_str(),
+              apps::format_size(t["total_wanted_done"].get<std::uint64_t>()).c_str(),
+              apps::format_size(t["total_wanted"].get<std::uint64_t>()).c_str());
+  std::printf("%-11s %u / %u\n", "pieces:", t["pieces_done"].get<unsigned>(), t["num_pieces"].get<unsigned>());
+  std::printf("%-11s down %s, up %s\n", "rates:", apps::format_rate(t["download_rate"].get<double>()).c_str(),
+              apps::format_rate(t["upload_rate"].get<double>()).c_str());
+  std::printf("%-11s %d (%d seeds)\n", "peers:", t["num_peers"].get<int>(), t["num_seeds"].get<int>());
+  std::printf("%-11s %s\n", "save path:", t["save_path"].get<std::string>().c_str());
+  if (t.contains("strategy")) std::printf("%-11s %s\n", "strategy:", t["strategy"].get<std::string>().c_str());
+  if (!t["error"].get<std::string>().empty()) std::printf("%-11s %s\n", "error:", t["error"].get<std::string>().c_str());
+}
+
+void print_list(const json& list) {
+  std::printf("%3s  %-10s %-11s %7s %11s %11s %5s %9s  %s\n", "#", "ID", "STATE", "DONE", "DOWN", "UP", "PEERS", "SIZE", "NAME");
+  for (const auto& t : list) {
+    std::printf("%3zu  %-10s %-11s %7s %11s %11s %5d %9s  %s\n", t["index"].get<std::size_t>(),
+                t["id"].get<std::string>().substr(0, 10).c_str(), t["state"].get<std::string>().c_str(),
+                percent(t["progress"].get<double>()).c_str(), apps::format_rate(t["download_rate"].get<double>()).c_str(),
+                apps::format_rate(t["upload_rate"].get<double>()).c_str(), t["num_peers"].get<int>(),
+                apps::format_size(t["total_wanted"].get<std::uint64_t>()).c_str(), t["name"].get<std::string>().c_str());
+  }
+}
+
+void print_files(const json& files) {
+  std::printf("%4s %4s %7s %9s  %s\n", "#", "PRIO", "DONE", "SIZE", "PATH");
+  for (const auto& f : files)
+    std::printf("%4zu %4d %7s %9s  %s\n", f["index"].get<std::size_t>(), f["priority"].get<int>(),
+                percent(f["progress"].get<double>()).c_str(), apps::format_size(f["size"].get<std::uint64_t>()).c_str(),
+                f["path"].get<std::string>().c_str());
+}
+
+void print_peers(const json& peers) {
+  std::printf("%-22s %-20s %6s %11s %11s %s\n", "PEER", "CLIENT", "HAVE", "DOWN", "UP", "FLAGS");
+  for (const auto& p : peers) {
+    std::string flags;
+    if (p["incoming"].get<bool>()) flags += 'I';
+    if (p["seed"].get<bool>()) flags += 'S';
+    if (!p["peer_choked"].get<bool>()) flags += 'd';  // they let us download
+    if (!p["choked"].get<bool>()) flags += 'u';       // we let them download
+    if (p["snubbed"].get<bool>()) flags += 's';
+    std::printf("%-22s %-20s %6s %11s %11s %s\n", p["endpoint"].get<std::string>().c_str(),
+                p["client"].get<std::string>().substr(0, 20).c_str(), percent(p["progress"].get<double>()).c_str(),
+                apps::format_rate(p["download_rate"].get<double>()).c_str(),
+                apps::format_rate(p["upload_rate"].get<double>()).c_str(), flags.c_str());
+  }
+}
+
+}  // namespace
+
+command add_add(CLI::App& app) {
+  struct opts {
+    std::string source;
+    std::string out;
+    bool paused = false;
+    std::string files;
+    std::vector<std::string> priorities;
+    std::string strategy;
+    std::vector<std::string> peers;
+    bool json = false;
+  };
+  auto o = std::make_shared<opts>();
+  auto* cmd = app.add_subcommand("add", "Add a torrent to the daemon");
+  cmd->add_option("torrent", o->source, "the .torrent file")->required();
+  cmd->add_option("-o,--out", o->out, "download directory (default: the current directory)");
+  cmd->add_flag("--paused", o->paused, "add it paused");
+  cmd->add_option("--files", o->files, "download only these files (indices as in `btbt files`: 0,2,5-7)");
+  cmd->add_option("--priority", o->priorities, "FILE_INDEX=PRIORITY (0 skip .. 7 highest; repeatable)");
+  cmd->add_option("--strategy", o->strategy, "rarest-first, sequential or round-robin");
+  cmd->add_option("--peer", o->peers, "connect to this peer, HOST:PORT (repeatable)");
+  cmd->add_flag("--json", o->json, "print the added torrent as JSON");
+  return [o]() -> int {
+    if (magnet::is_magnet_uri(o->source))
+      throw std::runtime_error("magnet links cannot be added yet: the engine needs a .torrent file");
+    const auto data = read_torrent_file(o->source);
+    json body;
+    body["torrent"] = base64(data);
+    body["save_path"] = std::filesystem::absolute(o->out.empty() ? std::filesystem::current_path() : std::filesystem::path(o->out)).lexically_normal().string();
+    if (o->paused) body["paused"] = true;
+    if (!o->strategy.empty()) body["strategy"] = strategy_arg(o->strategy);
+    if (!o->peers.empty()) body["peers"] = o->peers;
+    if (!o->files.empty() || !o->priorities.empty()) {
+      std::vector<int> prio;
+      auto set = [&](std::size_t i, int p) {
+        if (i > 1'000'000) throw std::runtime_error("file index " + std::to_string(i) + " is too large");
+        if (prio.size() <= i) prio.resize(i + 1, o->files.empty() ? 4 : 0);
+        prio[i] = p;
+      };
+      if (!o->files.empty())
+        for (auto i : parse_index_list(o->files)) set(i, 4);
+      for (const auto& s : o->priorities) {
+        auto [i, p] = parse_priority(s);
+        set(i, p);
+      }
+      body["file_priorities"] = prio;
+    }
+    auto t = api("POST", "/api/v1/torrents", body);
+    if (o->json) print_json(t);
+    else std::printf("added #%zu %s %s\n", t["index"].get<std::size_t>(), t["id"].get<std::string>().c_str(), t["name"].get<std::string>().c_str());
+    return 0;
+  };
+}
+
+command add_list(CLI::App& app) {
+  auto as_json = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("list", "List the daemon's torrents");
+  cmd->add_flag("--json", *as_json, "JSON output");
+  return [as_json]() -> int {
+    auto j = api("GET", "/api/v1/torrents");
+    if (*as_json) print_json(j);
+    else print_list(j["torrents"]);
+    return 0;
+  };
+}
+
+command add_status(CLI::App& app) {
+  struct opts {
+    std::string torrent;
+    bool json = false;
+  };
+  auto o = std::make_shared<opts>();
+  auto* cmd = app.add_subcommand("status", "Show one torrent (by list index or info-hash prefix)");
+  cmd->add_option("torrent", o->torrent, "list index or info-hash prefix")->required();
+  cmd->add_flag("--json", o->json, "JSON output");
+  return [o]() -> int {
+    auto j = api("GET", torrent_path(resolve_torrent(o->torrent)));
+    if (o->json) print_json(j);
+    else print_torrent(j);
+    return 0;
+  };
+}
+
+// pause / resume / recheck: POST /api/v1/torrents/{id}/<action> for each torrent named.
+command add_action(CLI::App& app, const char* name, const char* help) {
+  auto torrents = std::make_shared<std::vector<std::string>>();
+  auto* cmd = app.add_subcommand(name, help);
+  cmd->add_option("torrent", *torrents, "list index or info-hash prefix (several allowed)")->required();
+  const std::string action = name;
+  return [torrents, action]() -> int {
+    std::vector<std::string> ids;
+    for (const auto& t : *torrents) ids.push_back(resolve_torrent(t));
+    for (const auto& id : ids) {
+      auto j = api("POST", torrent_path(id, action));
+      std::printf("%s: %s (%s)\n", action.c_str(), j["name"].get<std::string>().c_str(), j["state"].get<std::string>().c_str());
+    }
+    return 0;
+  };
+}
+
+command add_pause(CLI::App& app) { return add_action(app, "pause", "Pause torrents"); }
+command add_resume(CLI::App& app) { return add_action(app, "resume", "Resume paused torrents"); }
+command add_recheck(CLI::App& app) { return add_action(app, "recheck", "Verify torrents' data on disk again"); }
+
+command add_remove(CLI::App& app) {
+  struct opts {
+    std::vector<std::string> torrents;
+    bool delete_data = false;
+  };
+  auto o = std::make_shared<opts>();
+  auto* cmd = app.add_subcommand("remove", "Remove torrents from the daemon");
+  cmd->add_option("torrent", o->torrents, "list index or info-hash prefix (several allowed)")->required();
+  cmd->add_flag("--delete-data", o->delete_data, "also delete the downloaded files");
+  return [o]() -> int {
+    std::vector<std::string> ids;
+    for (const auto& t : o->torrents) ids.push_back(resolve_torrent(t));
+    for (const auto& id : ids) {
+      auto j = api("DELETE", torrent_path(id) + (o->delete_data ? "?delete_data=true" : ""));
+      std::printf("removed %s%s\n", j["name"].get<std::string>().c_str(), o->delete_data ? " and its data" : "");
+    }
+    return 0;
+  };
+}
+
+command add_files(CLI::App& app) {
+  struct opts {
+    std::string torrent;
+    std::vector<std::string> priorities;
+    bool json = false;
+  };
+  auto o = std::make_shared<opts>();
+  auto* cmd = app.add_subcommand("files", "List a torrent's files, or set their priorities");
+  cmd->add_option("torrent", o->torrent, "list index or info-hash prefix")->required();
+  cmd->add_option("--priority", o->priorities, "FILE_INDEX=PRIORITY (0 skip .. 7 highest; repeatable)");
+  cmd->add_flag("--json", o->json, "JSON output");
+  return [o]() -> int {
+    const auto id = resolve_torrent(o->torrent);
+    json j;
+    if (o->priorities.empty()) {
+      j = api("GET", torrent_path(id, "files"));
+    } else {
+      json pr = json::object();
+      for (const auto& s : o->priorities) {
+        auto [i, p] = parse_priority(s);
+        pr[std::to_string(i)] = p;
+      }
+      j = api("POST", torrent_path(id, "files"), json{{"priorities", pr}});
+    }
+    if (o->json) print_json(j);
+    else print_files(j["files"]);
+    return 0;
+  };
+}
+
+command add_peers(CLI::App& app) {
+  struct opts {
+    std::string torrent;
+    std::vector<std::string> add;
+    bool json = false;
+  };
+  auto o = std::make_shared<opts>();
+  auto* cmd = app.add_subcommand("peers", "List a torrent's connected peers, or give it peers");
+  cmd->add_option("torrent", o->torrent, "list index or info-hash prefix")->required();
+  cmd->add_option("--add", o->add, "connect to HOST:PORT (repeatable)");
+  cmd->add_flag("--json", o->json, "JSON output");
+  return [o]() -> int {
+    const auto id = resolve_torrent(o->torrent);
+    if (!o->add.empty()) {
+      auto r = api("POST", torrent_path(id, "peers"), json{{"peers", o->add}});
+      std::printf("connecting to %zu peer(s)\n", r["added"].get<std::size_t>());
+      return 0;
+    }
+    auto j = api("GET", torrent_path(id, "peers"));
+    if (o->json) print_json(j);
+    else print_peers(j["peers"]);
+    return 0;
+  };
+}
+
+command add_config(CLI::App& app) {
+  struct opts {
+    std::string key;
+    bool json = false;
+  };
+  auto o = std::make_shared<opts>();
+  auto* cmd = app.add_subcommand("config", "Show the running daemon's configuration");
+  cmd->require_subcommand(1);
+  auto* show = cmd->add_subcommand("show", "Every key with its value (changed keys marked *)");
+  show->add_flag("--json", o->json, "JSON output");
+  auto* get = cmd->add_subcommand("get", "One key's value");
+  get->add_option("key", o->key, "section.key")->required();
+  return [o, show, get]() -> int {
+    if (show->parsed()) {
+      auto j = api("GET", "/api/v1/config");
+      if (o->json) {
+        print_json(j);
+        return 0;
+      }
+      if (j["file"].is_string()) std::printf("# file: %s\n", j["file"].get<std::string>().c_str());
+      for (const auto& k : j["keys"]) {
+        const bool changed = k["value"] != k["default"];
+        std::printf("%s%s = %s\n", changed ? "*" : " ", k["key"].get<std::string>().c_str(), k["value"].get<std::string>().c_str());
+      }
+      return 0;
+    }
+    if (get->parsed()) {
+      auto j = api("GET", "/api/v1/config/" + o->key);
+      std::printf("%s\n", j["value"].get<std::string>().c_str());
+      return 0;
+    }
+    return 1;
+  };
+}
+
+}  // namespace ccbt::btbt

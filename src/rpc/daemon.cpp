@@ -1,0 +1,166 @@
+// ccbt::daemon: the composition of the state directory, daemon.db, the session, the engine and the
+// HTTP server. See include/ccbt/daemon.hpp and docs/design/rpc.md.
+#include <ccbt/daemon.hpp>
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <thread>
+
+#include <ccbt/session.hpp>
+
+#include "rpc/http_server.hpp"
+#include "rpc/session_engine.hpp"
+#include "rpc/state_dir.hpp"
+#include "rpc/state_store.hpp"
+
+namespace ccbt {
+
+namespace {
+
+void log_line(const std::string& text) {
+  const auto now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::fprintf(stderr, "%s %s\n", stamp, text.c_str());
+  std::fflush(stderr);
+}
+
+bool worth_logging(alert_kind k) {
+  switch (k) {
+    case alert_kind::listen_succeeded:
+    case alert_kind::listen_failed:
+    case alert_kind::torrent_added:
+    case alert_kind::torrent_removed:
+    case alert_kind::torrent_finished:
+    case alert_kind::torrent_error:
+    case alert_kind::peer_banned:
+    case alert_kind::storage_error:
+    case alert_kind::resume_error:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+struct daemon::impl {
+  std::filesystem::path dir;
+  std::optional<rpc::instance_lock> lock;
+  std::optional<rpc::state_store> store;
+  std::unique_ptr<session> ses;
+  std::unique_ptr<rpc::session_engine> engine;
+  std::unique_ptr<rpc::http_server> server;
+  std::thread alert_thread;
+  std::atomic<bool> shutdown_requested{false};
+  std::atomic<bool> stopping{false};
+  bool stopped = false;
+  sigset_t signals{};
+  bool signals_blocked = false;
+
+  void alert_loop() {
+    while (!stopping) {
+      if (!ses->wait_for_alert(std::chrono::milliseconds(200))) continue;
+      for (const auto& a : ses->pop_alerts())
+        if (worth_logging(a.kind)) log_line(std::string(to_string(a.kind)) + ": " + a.message);
+    }
+  }
+};
+
+daemon::daemon(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+daemon::~daemon() { stop(); }
+
+result<std::unique_ptr<daemon>> daemon::start(daemon_options opts) {
+  auto p = std::make_unique<impl>();
+  p->dir = opts.state_dir.empty() ? rpc::state_dir_of(opts.config) : opts.state_dir;
+  p->dir = std::filesystem::absolute(p->dir);
+  // SIGINT/SIGTERM are taken by wait() through sigtimedwait: block them before any thread starts
+  // so that every thread inherits the mask.
+  sigemptyset(&p->signals);
+  sigaddset(&p->signals, SIGINT);
+  sigaddset(&p->signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &p->signals, nullptr);
+  p->signals_blocked = true;
+
+  if (auto r = rpc::make_state_dir(p->dir); !r) return tl::unexpected(r.error());
+  auto lock = rpc::instance_lock::acquire(p->dir);
+  if (!lock) return tl::unexpected(lock.error());
+  p->lock.emplace(std::move(*lock));
+  ::unlink((p->dir / "api.endpoint").c_str());  // stale from a killed daemon
+  auto token = rpc::load_or_create_token(p->dir);
+  if (!token) return tl::unexpected(token.error());
+  auto store = rpc::state_store::open(p->dir / "daemon.db");
+  if (!store) return tl::unexpected(store.error());
+  p->store.emplace(std::move(*store));
+
+  settings s = opts.config;
+  if (s.resume_db.empty()) s.resume_db = (p->dir / "resume.db").string();
+  p->ses = std::make_unique<session>(s);
+  p->alert_thread = std::thread([raw = p.get()] { raw->alert_loop(); });
+
+  rpc::engine_context ctx;
+  ctx.state_dir = p->dir;
+  ctx.config_file = opts.config_file;
+  ctx.config = s;
+  auto* raw = p.get();
+  ctx.api_endpoint = [raw] { return raw->server ? raw->server->endpoint() : std::string(); };
+  ctx.request_shutdown = [raw] {
+    raw->shutdown_requested = true;
+    ::kill(::getpid(), SIGTERM);  // wakes wait() at once
+  };
+  p->engine = std::make_unique<rpc::session_engine>(*p->ses, *p->store, std::move(ctx));
+  for (const auto& problem : p->engine->restore()) log_line("restore: " + problem);
+
+  rpc::server_options so;
+  so.bind_address = s.api_bind;
+  so.port = static_cast<std::uint16_t>(s.api_port);
+  so.max_connections = s.api_max_connections;
+  so.max_body = s.api_max_body_bytes;
+  so.token = *token;
+  auto server = rpc::http_server::start(so, [raw](std::string_view method, std::string_view target, std::string_view body) {
+    return rpc::route(*raw->engine, method, target, body);
+  });
+  if (!server) return tl::unexpected(server.error());
+  p->server = std::move(*server);
+  if (auto r = rpc::write_file_atomic(p->dir / "api.endpoint", p->server->endpoint() + "\n"); !r) return tl::unexpected(r.error());
+  log_line("daemon " + std::to_string(::getpid()) + " serving the API on " + p->server->endpoint() + ", state in " +
+           p->dir.string() + ", peers on port " + std::to_string(p->ses->listen_port()));
+  return std::unique_ptr<daemon>(new daemon(std::move(p)));
+}
+
+int daemon::wait() {
+  while (!impl_->shutdown_requested) {
+    timespec ts{0, 500'000'000};
+    const int sig = ::sigtimedwait(&impl_->signals, nullptr, &ts);
+    if (sig > 0) return impl_->shutdown_requested ? 0 : sig;
+  }
+  return 0;
+}
+
+void daemon::stop() {
+  auto& p = *impl_;
+  if (p.stopped) return;
+  p.stopped = true;
+  if (p.server) p.server->stop();
+  if (p.lock) ::unlink((p.dir / "api.endpoint").c_str());
+  p.stopping = true;
+  if (p.alert_thread.joinable()) p.alert_thread.join();
+  p.engine.reset();
+  p.ses.reset();  // flushes the resume store
+  p.server.reset();
+  p.store.reset();
+  if (p.lock) log_line("daemon " + std::to_string(::getpid()) + " stopped");
+  p.lock.reset();
+}
+
+std::string daemon::api_endpoint() const { return impl_->server ? impl_->server->endpoint() : std::string(); }
+const std::filesystem::path& daemon::state_dir() const { return impl_->dir; }
+
+}  // namespace ccbt

@@ -1,0 +1,342 @@
+// The engine on a real session. See session_engine.hpp and docs/api.md for the JSON shapes.
+#include "rpc/session_engine.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include <ccbt/config.hpp>
+
+namespace ccbt::rpc {
+namespace {
+
+api_error db_error(const error& e) { return {500, "state_db_error", e.message()}; }
+
+json hashes_json(const info_hash& h) {
+  json j = json::object();
+  j["v1"] = h.v1 ? json(h.v1->to_hex()) : json(nullptr);
+  j["v2"] = h.v2 ? json(h.v2->to_hex()) : json(nullptr);
+  return j;
+}
+
+}  // namespace
+
+session_engine::session_engine(session& s, state_store& store, engine_context ctx)
+    : ses_(s), store_(store), ctx_(std::move(ctx)) {}
+
+result<torrent_handle> session_engine::start(const stored_torrent& rec,
+                                             const std::shared_ptr<const metainfo::torrent_info>& info) {
+  add_torrent_params p;
+  p.torrent = info;
+  p.save_path = rec.save_path;
+  p.paused = rec.paused;
+  p.peers = rec.peers;
+  p.file_priorities = rec.file_priorities;
+  if (!rec.strategy.empty()) p.strategy = parse_strategy(rec.strategy);
+  return ses_.add_torrent(std::move(p));
+}
+
+std::vector<std::string> session_engine::restore() {
+  std::vector<std::string> problems;
+  auto rows = store_.load();
+  if (!rows) {
+    problems.push_back(rows.error().message());
+    return problems;
+  }
+  for (auto& rec : *rows) {
+    auto ti = metainfo::torrent_info::parse(rec.torrent);
+    if (!ti) {
+      problems.push_back("torrent " + rec.id + ": stored metainfo unreadable: " + ti.error().message());
+      continue;
+    }
+    auto info = std::make_shared<const metainfo::torrent_info>(std::move(*ti));
+    auto h = start(rec, info);
+    if (!h) {
+      problems.push_back("torrent " + rec.id + " (" + info->name() + "): " + h.error().message());
+      continue;
+    }
+    torrents_.push_back({info->hashes().id(), info, *h, std::move(rec)});
+  }
+  return problems;
+}
+
+session_engine::entry* session_engine::find(const sha1_hash& id) {
+  for (auto& e : torrents_)
+    if (e.id == id) return &e;
+  return nullptr;
+}
+
+api_result<session_engine::entry*> session_engine::lookup(const sha1_hash& id) {
+  if (auto* e = find(id)) return e;
+  return tl::unexpected(not_found("no torrent with id " + id.to_hex()));
+}
+
+json session_engine::summary(const entry& e, std::size_t index, const torrent_status& st) const {
+  json j;
+  j["index"] = index;
+  j["id"] = e.id.to_hex();
+  j["name"] = e.info->name();
+  j["state"] = to_string(st.state);
+  j["paused"] = e.rec.paused;
+  j["progress"] = st.progress;
+  j["total_wanted"] = st.total_wanted;
+  j["total_wanted_done"] = st.total_wanted_done;
+  j["num_pieces"] = st.num_pieces;
+  j["pieces_done"] = st.pieces_done;
+  j["download_rate"] = st.download_rate;
+  j["upload_rate"] = st.upload_rate;
+  j["total_downloaded"] = st.total_downloaded;
+  j["total_uploaded"] = st.total_uploaded;
+  j["num_peers"] = st.num_peers;
+  j["num_seeds"] = st.num_seeds;
+  j["save_path"] = e.rec.save_path;
+  j["error"] = st.error;
+  return j;
+}
+
+api_result<json> session_engine::session_info() {
+  const auto st = ses_.stats();
+  json j;
+  j["version"] = "0.1.0";
+  j["pid"] = static_cast<long>(::getpid());
+  j["api_endpoint"] = ctx_.api_endpoint ? ctx_.api_endpoint() : std::string();
+  j["state_dir"] = ctx_.state_dir.string();
+  j["listen_port"] = ses_.listen_port();
+  j["num_torrents"] = torrents_.size();
+  j["stats"] = {{"download_rate", st.download_rate},
+                {"upload_rate", st.upload_rate},
+                {"total_downloaded", st.total_downloaded},
+                {"total_uploaded", st.total_uploaded},
+                {"num_peers", st.num_peers},
+                {"disk_write_buffer_bytes", st.disk_write_buffer_bytes},
+                {"disk_queue", st.disk_queue}};
+  return j;
+}
+
+api_result<json> session_engine::shutdown() {
+  if (ctx_.request_shutdown) ctx_.request_shutdown();
+  return json{{"shutting_down", true}};
+}
+
+api_result<json> session_engine::list() {
+  json arr = json::array();
+  for (std::size_t i = 0; i < torrents_.size(); ++i) arr.push_back(summary(torrents_[i], i, torrents_[i].handle.status()));
+  return json{{"torrents", std::move(arr)}};
+}
+
+api_result<json> session_engine::add(add_request r) {
+  auto ti = metainfo::torrent_info::parse(r.torrent);
+  if (!ti) return tl::unexpected(api_error{422, "invalid_torrent", "not a valid .torrent file: " + ti.error().message()});
+  auto info = std::make_shared<const metainfo::torrent_info>(std::move(*ti));
+  const auto id = info->hashes().id();
+  if (find(id)) return tl::unexpected(api_error{409, "duplicate_torrent", info->name() + " (" + id.to_hex() + ") is already in the list"});
+  if (r.file_priorities.size() > info->num_files())
+    return tl::unexpected(bad_request("\"file_priorities\" has " + std::to_string(r.file_priorities.size()) +
+                                      " entries but the torrent has " + std::to_string(info->num_files()) + " files"));
+  stored_torrent rec;
+  rec.id = id.to_hex();
+  rec.position = -1;
+  rec.torrent = std::move(r.torrent);
+  rec.save_path = std::move(r.save_path);
+  rec.paused = r.paused;
+  rec.file_priorities = std::move(r.file_priorities);
+  rec.strategy = r.strategy ? strategy_name(*r.strategy) : "";
+  rec.peers = std::move(r.peers);
+  rec.added_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto h = start(rec, info);
+  if (!h) return tl::unexpected(api_error{422, "add_failed", h.error().message()});
+  auto pos = store_.put(rec);
+  if (!pos) {
+    ses_.remove_torrent(*h, false);
+    return tl::unexpected(db_error(pos.error()));
+  }
+  rec.position = *pos;
+  torrents_.push_back({id, info, *h, std::move(rec)});
+  return summary(torrents_.back(), torrents_.size() - 1, torrents_.back().handle.status());
+}
+
+api_result<json> session_engine::status(const sha1_hash& id) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  const auto index = static_cast<std::size_t>(*e - torrents_.data());
+  const auto st = (*e)->handle.status();
+  auto j = summary(**e, index, st);
+  const auto& info = *(*e)->info;
+  j["hashes"] = hashes_json(info.hashes());
+  j["total_size"] = info.payload_size();
+  j["piece_length"] = info.piece_length();
+  j["num_files"] = info.num_files();
+  j["private"] = info.is_private();
+  j["total_failed_bytes"] = st.total_failed_bytes;
+  j["num_unchoked"] = st.num_unchoked;
+  j["strategy"] = (*e)->rec.strategy.empty() ? strategy_name(ctx_.config.strategy) : (*e)->rec.strategy;
+  j["peers_given"] = (*e)->rec.peers;
+  j["added_at"] = (*e)->rec.added_at;
+  j["comment"] = info.comment();
+  return j;
+}
+
+api_result<json> session_engine::pause(const sha1_hash& id) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  if (auto r = store_.set_paused((*e)->rec.id, true); !r) return tl::unexpected(db_error(r.error()));
+  (*e)->rec.paused = true;
+  (*e)->handle.pause();
+  return summary(**e, static_cast<std::size_t>(*e - torrents_.data()), (*e)->handle.status());
+}
+
+api_result<json> session_engine::resume(const sha1_hash& id) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  if (auto r = store_.set_paused((*e)->rec.id, false); !r) return tl::unexpected(db_error(r.error()));
+  (*e)->rec.paused = false;
+  (*e)->handle.resume();
+  return summary(**e, static_cast<std::size_t>(*e - torrents_.data()), (*e)->handle.status());
+}
+
+api_result<json> session_engine::recheck(const sha1_hash& id) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  (*e)->handle.force_recheck();
+  return summary(**e, static_cast<std::size_t>(*e - torrents_.data()), (*e)->handle.status());
+}
+
+api_result<json> session_engine::remove(const sha1_hash& id, bool delete_data) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  if (auto r = store_.remove((*e)->rec.id); !r) return tl::unexpected(db_error(r.error()));
+  ses_.remove_torrent((*e)->handle, delete_data);
+  json j{{"removed", (*e)->rec.id}, {"name", (*e)->info->name()}, {"deleted_data", delete_data}};
+  torrents_.erase(torrents_.begin() + (*e - torrents_.data()));
+  return j;
+}
+
+api_result<json> session_engine::files(const sha1_hash& id) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  const auto& info = *(*e)->info;
+  const auto have = (*e)->handle.have_pieces();
+  const std::uint64_t plen = info.piece_length();
+  json arr = json::array();
+  const auto& fs = info.files();
+  for (std::size_t i = 0; i < fs.size(); ++i) {
+    const auto& f = fs[i];
+    if (f.pad()) continue;
+    std::uint64_t done = 0;
+    for (std::uint32_t p = f.first_piece; p < f.end_piece && p < have.size(); ++p) {
+      if (!have[p]) continue;
+      const std::uint64_t a = std::max<std::uint64_t>(f.offset, p * plen);
+      const std::uint64_t b = std::min<std::uint64_t>(f.offset + f.size, (p + 1) * plen);
+      if (b > a) done += b - a;
+    }
+    const auto& pr = (*e)->rec.file_priorities;
+    json j;
+    j["index"] = i;
+    j["path"] = f.path;
+    j["size"] = f.size;
+    j["done"] = done;
+    j["progress"] = f.size ? static_cast<double>(done) / static_cast<double>(f.size) : 1.0;
+    j["priority"] = i < pr.size() ? pr[i] : 4;
+    arr.push_back(std::move(j));
+  }
+  return json{{"id", (*e)->rec.id}, {"files", std::move(arr)}};
+}
+
+api_result<json> session_engine::set_file_priorities(const sha1_hash& id,
+                                                     const std::vector<std::pair<std::uint32_t, std::uint8_t>>& p) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  const auto n = (*e)->info->num_files();
+  for (const auto& [idx, prio] : p)
+    if (idx >= n || (*e)->info->files()[idx].pad())
+      return tl::unexpected(bad_request("no file " + std::to_string(idx) + " (the torrent has files 0.." + std::to_string(n - 1) + ")"));
+  auto prios = (*e)->rec.file_priorities;
+  prios.resize(n, 4);
+  for (const auto& [idx, prio] : p) prios[idx] = prio;
+  if (auto r = store_.set_file_priorities((*e)->rec.id, prios); !r) return tl::unexpected(db_error(r.error()));
+  (*e)->rec.file_priorities = prios;
+  for (const auto& [idx, prio] : p) (*e)->handle.set_file_priority(idx, prio);
+  return files(id);
+}
+
+api_result<json> session_engine::peers(const sha1_hash& id) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  json arr = json::array();
+  for (const auto& p : (*e)->handle.peers()) {
+    arr.push_back({{"endpoint", p.endpoint},
+                   {"client", p.client},
+                   {"incoming", p.incoming},
+                   {"seed", p.seed},
+                   {"progress", p.progress},
+                   {"download_rate", p.download_rate},
+                   {"upload_rate", p.upload_rate},
+                   {"total_downloaded", p.total_downloaded},
+                   {"total_uploaded", p.total_uploaded},
+                   {"choked", p.choked},
+                   {"interested", p.interested},
+                   {"peer_choked", p.peer_choked},
+                   {"am_interested", p.am_interested},
+                   {"snubbed", p.snubbed},
+                   {"request_queue", p.request_queue},
+                   {"target_queue", p.target_queue}});
+  }
+  return json{{"id", (*e)->rec.id}, {"peers", std::move(arr)}};
+}
+
+api_result<json> session_engine::add_peers(const sha1_hash& id, const std::vector<std::string>& peers) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  auto list = (*e)->rec.peers;
+  for (const auto& p : peers)
+    if (std::find(list.begin(), list.end(), p) == list.end()) list.push_back(p);
+  // Kept for restarts: the most recent 200 (trackers and DHT find the rest).
+  if (list.size() > 200) list.erase(list.begin(), list.end() - 200);
+  if (auto r = store_.set_peers((*e)->rec.id, list); !r) return tl::unexpected(db_error(r.error()));
+  (*e)->rec.peers = std::move(list);
+  for (const auto& p : peers) (*e)->handle.add_peer(p);
+  return json{{"id", (*e)->rec.id}, {"added", peers.size()}};
+}
+
+api_result<json> session_engine::set_options(const sha1_hash& id, const options_request& o) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  if (o.strategy) {
+    if (auto r = store_.set_strategy((*e)->rec.id, strategy_name(*o.strategy)); !r) return tl::unexpected(db_error(r.error()));
+    (*e)->rec.strategy = strategy_name(*o.strategy);
+    (*e)->handle.set_strategy(*o.strategy);
+  }
+  return status(id);
+}
+
+api_result<json> session_engine::config() {
+  json arr = json::array();
+  const settings defaults{};
+  for (const auto& k : config::keys()) {
+    arr.push_back({{"key", k.name()},
+                   {"value", config::value_to_toml(ctx_.config, k)},
+                   {"default", config::value_to_toml(defaults, k)},
+                   {"applies", k.mode == config::apply_mode::live ? "live" : "restart"},
+                   {"description", k.description}});
+  }
+  json j{{"keys", std::move(arr)}};
+  j["file"] = ctx_.config_file ? json(ctx_.config_file->string()) : json(nullptr);
+  return j;
+}
+
+api_result<json> session_engine::config_get(std::string_view key) {
+  const auto* k = config::find_key(key);
+  if (!k) {
+    auto msg = "no configuration key \"" + std::string(key.substr(0, 100)) + "\"";
+    if (auto c = config::closest_key(key); !c.empty()) msg += " (did you mean " + c + "?)";
+    return tl::unexpected(not_found(msg));
+  }
+  return json{{"key", k->name()},
+              {"value", config::value_to_toml(ctx_.config, *k)},
+              {"default", config::value_to_toml(settings{}, *k)},
+              {"applies", k->mode == config::apply_mode::live ? "live" : "restart"},
+              {"description", k->description}};
+}
+
+}  // namespace ccbt::rpc

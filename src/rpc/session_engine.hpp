@@ -1,0 +1,76 @@
+// session_engine — the router's engine on a real ccbt::session: keeps the daemon's torrent list
+// (in list order, each with its metainfo and its stored record) and mirrors every change into the
+// state_store before answering.
+//
+// Invariant: a torrent is in `torrents_` iff it is in the session and in daemon.db. Called only
+// from the API thread (the session's public calls are thread-safe and block for their answer).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ccbt/metainfo.hpp>
+#include <ccbt/session.hpp>
+
+#include "rpc/router.hpp"
+#include "rpc/state_store.hpp"
+
+namespace ccbt::rpc {
+
+struct engine_context {
+  std::filesystem::path state_dir;
+  std::optional<std::filesystem::path> config_file;
+  settings config;
+  std::function<std::string()> api_endpoint;
+  std::function<void()> request_shutdown;
+};
+
+class session_engine final : public engine {
+ public:
+  session_engine(session& s, state_store& store, engine_context ctx);
+
+  // Adds every torrent of daemon.db to the session; returns one message per torrent that could not
+  // be restored (it stays in daemon.db).
+  std::vector<std::string> restore();
+
+  api_result<json> session_info() override;
+  api_result<json> shutdown() override;
+  api_result<json> list() override;
+  api_result<json> add(add_request r) override;
+  api_result<json> status(const sha1_hash& id) override;
+  api_result<json> pause(const sha1_hash& id) override;
+  api_result<json> resume(const sha1_hash& id) override;
+  api_result<json> recheck(const sha1_hash& id) override;
+  api_result<json> remove(const sha1_hash& id, bool delete_data) override;
+  api_result<json> files(const sha1_hash& id) override;
+  api_result<json> set_file_priorities(const sha1_hash& id,
+                                       const std::vector<std::pair<std::uint32_t, std::uint8_t>>& p) override;
+  api_result<json> peers(const sha1_hash& id) override;
+  api_result<json> add_peers(const sha1_hash& id, const std::vector<std::string>& peers) override;
+  api_result<json> set_options(const sha1_hash& id, const options_request& o) override;
+  api_result<json> config() override;
+  api_result<json> config_get(std::string_view key) override;
+
+ private:
+  struct entry {
+    sha1_hash id;
+    std::shared_ptr<const metainfo::torrent_info> info;
+    torrent_handle handle;
+    stored_torrent rec;
+  };
+  entry* find(const sha1_hash& id);
+  api_result<entry*> lookup(const sha1_hash& id);
+  result<torrent_handle> start(const stored_torrent& rec, const std::shared_ptr<const metainfo::torrent_info>& info);
+  json summary(const entry& e, std::size_t index, const torrent_status& st) const;
+
+  session& ses_;
+  state_store& store_;
+  engine_context ctx_;
+  std::vector<entry> torrents_;
+};
+
+}  // namespace ccbt::rpc

@@ -1,0 +1,172 @@
+"""The ccbt daemon end to end, driven through btbt on loopback:
+
+- add two torrents served by a libtorrent seeder (one paused), watch one finish via `list --json`,
+  compare the data byte for byte; resume the paused one, pause the other;
+- stop and start the daemon: the same torrents, in the same order, with the same paused flags and
+  their data found complete again; then the same after `kill -9` of the daemon;
+- remove a torrent with its data: the files are gone, and it stays gone after a restart;
+- `btbt daemon start` in the background, a second start refused, status, stop.
+
+Every process is bounded in time (fixtures.Child / timeout).
+"""
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fixtures  # noqa: E402
+from daemon_util import Daemon  # noqa: E402
+
+PIECE = 64 * 1024
+TREE = {"a.bin": 1_000_003, "sub/b.bin": 2_345_678, "sub/empty": 0}
+SINGLE = 1_500_001
+
+
+def gone_or_zombie(pid, timeout=10):
+    """True once pid has exited (a zombie waiting for init to reap it counts as exited)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+class DaemonTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = fixtures.TempDir(prefix="ccbt-daemon-")
+        d = self.tmp.path
+        self.src = os.path.join(d, "src")
+        fixtures.write_tree(os.path.join(self.src, "tree"), TREE, seed=5)
+        fixtures.write_random_file(os.path.join(self.src, "single.bin"), SINGLE, 11)
+        self.tree_torrent = os.path.join(d, "tree.torrent")
+        self.single_torrent = os.path.join(d, "single.torrent")
+        for path, content in ((self.tree_torrent, "tree"), (self.single_torrent, "single.bin")):
+            data, _ = fixtures.make_torrent(os.path.join(self.src, content), PIECE, kind="v1")
+            with open(path, "wb") as f:
+                f.write(data)
+        self.state = os.path.join(d, "state")
+        self.out = os.path.join(d, "out")
+        os.makedirs(self.out)
+        self.daemon = Daemon(self.state)
+
+    def tearDown(self):
+        try:
+            self.daemon.stop()
+        finally:
+            self.tmp.__exit__(None, None, None)
+
+    def restart(self, kill):
+        if kill:
+            self.daemon.kill9()
+        else:
+            r = self.daemon.btbt("daemon", "stop")
+            self.assertIn("stopped", r.stdout)
+            self.assertEqual(self.daemon.child.drain(30), 0, self.daemon.child.stderr_lines[-10:])
+            self.assertEqual(self.daemon.btbt("daemon", "status", check=False).returncode, 3)
+        self.daemon.start()
+
+    def test_lifecycle_and_persistence(self):
+        dm = self.daemon.start()
+        st = dm.btbt("daemon", "status")
+        self.assertIn("running", st.stdout)
+        token = os.path.join(self.state, "api.token")
+        self.assertEqual(os.stat(token).st_mode & 0o777, 0o600, "the token file is private")
+
+        with fixtures.lt_seeder(self.tree_torrent, self.src, seconds=200, name="seed-tree") as s1, \
+             fixtures.lt_seeder(self.single_torrent, self.src, seconds=200, name="seed-single") as s2:
+            r = dm.btbt("add", self.tree_torrent, "-o", self.out, "--peer", f"127.0.0.1:{s1.port}")
+            self.assertIn("added #0", r.stdout)
+            r = dm.btbt("add", self.single_torrent, "-o", self.out, "--paused", "--peer", f"127.0.0.1:{s2.port}")
+            self.assertIn("added #1", r.stdout)
+            dup = dm.btbt("add", self.single_torrent, "-o", self.out, check=False)
+            self.assertNotEqual(dup.returncode, 0)
+            self.assertIn("already", dup.stderr)
+
+            lst = dm.wait_until(lambda l: l[0]["progress"] == 1.0 and l[0]["state"] == "seeding", 90, "tree complete")
+            self.assertEqual([t["index"] for t in lst], [0, 1])
+            self.assertEqual(lst[1]["state"], "paused")
+            self.assertTrue(lst[1]["paused"])
+            self.assertEqual(lst[1]["total_wanted_done"], 0, "a paused torrent downloads nothing")
+            fixtures.assert_same_tree(self, os.path.join(self.src, "tree"), os.path.join(self.out, "tree"))
+            tree_id, single_id = lst[0]["id"], lst[1]["id"]
+
+            # status / files / peers of the finished one
+            st = dm.status("0")
+            self.assertEqual(st["id"], tree_id)
+            self.assertEqual(st["pieces_done"], st["num_pieces"])
+            files = json.loads(dm.btbt("files", tree_id[:8], "--json").stdout)["files"]
+            self.assertEqual(sorted(f["path"] for f in files), sorted("tree/" + p for p in TREE))
+            self.assertTrue(all(f["progress"] == 1.0 for f in files), files)
+
+            # resume the paused one by an id prefix; pause the finished one by index
+            dm.btbt("resume", single_id[:6])
+            dm.btbt("pause", "0")
+            lst = dm.wait_until(lambda l: l[1]["progress"] == 1.0, 90, "single complete")
+            self.assertEqual(lst[0]["state"], "paused")
+            fixtures.assert_same_file(self, os.path.join(self.src, "single.bin"), os.path.join(self.out, "single.bin"))
+
+        # clean restart: same torrents, same order and flags, data found complete
+        self.restart(kill=False)
+        lst = self.daemon.wait_until(lambda l: len(l) == 2 and l[1]["state"] == "seeding", 60, "restored after stop")
+        self.assertEqual([t["id"] for t in lst], [tree_id, single_id])
+        self.assertTrue(lst[0]["paused"])
+        self.assertEqual(lst[0]["state"], "paused")
+        self.assertFalse(lst[1]["paused"])
+        self.assertEqual(lst[1]["progress"], 1.0)
+        self.assertEqual(lst[0]["save_path"], self.out)
+
+        # change state, then kill -9: the change was committed before the answer
+        self.daemon.btbt("resume", "0")
+        self.daemon.btbt("pause", "1")
+        self.restart(kill=True)
+        lst = self.daemon.wait_until(lambda l: len(l) == 2 and l[0]["state"] == "seeding", 60, "restored after kill -9")
+        self.assertEqual([t["id"] for t in lst], [tree_id, single_id])
+        self.assertEqual(lst[0]["progress"], 1.0)
+        self.assertFalse(lst[0]["paused"])
+        self.assertTrue(lst[1]["paused"])
+        self.assertEqual(lst[1]["state"], "paused")
+
+        # remove with data
+        r = self.daemon.btbt("remove", single_id[:10], "--delete-data")
+        self.assertIn("removed", r.stdout)
+        self.assertFalse(os.path.exists(os.path.join(self.out, "single.bin")), "data deleted")
+        self.assertTrue(os.path.exists(os.path.join(self.out, "tree", "a.bin")), "other torrent's data kept")
+        self.assertEqual([t["id"] for t in self.daemon.list()], [tree_id])
+        gone = self.daemon.btbt("status", single_id[:10], check=False)
+        self.assertNotEqual(gone.returncode, 0)
+        self.restart(kill=True)
+        self.assertEqual([t["id"] for t in self.daemon.list()], [tree_id])
+
+    def test_background_start_stop(self):
+        dm = self.daemon
+        r = dm.btbt("daemon", "start", timeout=60)
+        try:
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("daemon started", r.stdout)
+            pid = dm.pid()
+            again = dm.btbt("daemon", "start", check=False)
+            self.assertEqual(again.returncode, 1)
+            self.assertIn("already running", again.stderr)
+            st = dm.btbt("daemon", "status")
+            self.assertIn(f"pid {pid}", st.stdout)
+            self.assertEqual(dm.list(), [])
+            r = dm.btbt("daemon", "stop", timeout=90)
+            self.assertIn("stopped", r.stdout)
+            self.assertEqual(dm.btbt("daemon", "status", check=False).returncode, 3)
+            self.assertTrue(gone_or_zombie(pid), f"daemon {pid} still running after stop")
+        finally:
+            try:
+                os.kill(dm.pid(), 9)
+            except (ProcessLookupError, OSError, ValueError):
+                pass
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -30,7 +30,7 @@ rpc_client::rpc_client(std::string host, std::uint16_t port, std::string token)
 
 result<rpc_client> rpc_client::from_state_dir(const std::filesystem::path& dir) {
   if (!rpc::running_daemon_pid(dir))
-    return make_error(rpc::errc::not_running, "state directory " + dir.string() + " (start one with `btbt daemon start`)");
+    return make_error(rpc::errc::not_running, dir.string() + "; start one with `btbt daemon start`");
   std::ifstream in(dir / "api.endpoint");
   std::string endpoint;
   if (!(in >> endpoint)) return make_error(rpc::errc::not_running, (dir / "api.endpoint").string() + " is missing: the daemon is still starting or failed");

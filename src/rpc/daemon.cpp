@@ -64,6 +64,27 @@ struct daemon::impl {
   bool stopped = false;
   sigset_t signals{};
   bool signals_blocked = false;
+  bool ses_started = false;
+
+  ~impl() { shutdown(); }
+
+  // Closes the API, stops the session (flushing resume data), releases the lock. Idempotent; also
+  // undoes a start() that failed half-way.
+  void shutdown() {
+    if (stopped) return;
+    stopped = true;
+    if (server) server->stop();
+    if (lock) ::unlink((dir / "api.endpoint").c_str());
+    stopping = true;
+    if (alert_thread.joinable()) alert_thread.join();
+    engine.reset();
+    ses.reset();
+    server.reset();
+    store.reset();
+    if (lock && ses_started) log_line("daemon " + std::to_string(::getpid()) + " stopped");
+    lock.reset();
+    if (signals_blocked) pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+  }
 
   void alert_loop() {
     while (!stopping) {
@@ -103,6 +124,7 @@ result<std::unique_ptr<daemon>> daemon::start(daemon_options opts) {
   settings s = opts.config;
   if (s.resume_db.empty()) s.resume_db = (p->dir / "resume.db").string();
   p->ses = std::make_unique<session>(s);
+  p->ses_started = true;
   p->alert_thread = std::thread([raw = p.get()] { raw->alert_loop(); });
 
   rpc::engine_context ctx;
@@ -144,21 +166,7 @@ int daemon::wait() {
   return 0;
 }
 
-void daemon::stop() {
-  auto& p = *impl_;
-  if (p.stopped) return;
-  p.stopped = true;
-  if (p.server) p.server->stop();
-  if (p.lock) ::unlink((p.dir / "api.endpoint").c_str());
-  p.stopping = true;
-  if (p.alert_thread.joinable()) p.alert_thread.join();
-  p.engine.reset();
-  p.ses.reset();  // flushes the resume store
-  p.server.reset();
-  p.store.reset();
-  if (p.lock) log_line("daemon " + std::to_string(::getpid()) + " stopped");
-  p.lock.reset();
-}
+void daemon::stop() { impl_->shutdown(); }
 
 std::string daemon::api_endpoint() const { return impl_->server ? impl_->server->endpoint() : std::string(); }
 const std::filesystem::path& daemon::state_dir() const { return impl_->dir; }

@@ -41,8 +41,13 @@ api_result<json> parse_object(std::string_view body) {
   try {
     j = json::parse(body.begin(), body.end());
   } catch (const json::parse_error& e) {
+    const std::string what = e.what();
+    const auto colon = what.find(": ");
     return tl::unexpected(bad_request("malformed JSON at byte " + std::to_string(e.byte) + ": " +
-                                      std::string(e.what()).substr(std::string(e.what()).find(':') + 2)));
+                                      (colon == std::string::npos ? what : what.substr(colon + 2))));
+  } catch (const json::exception& e) {
+    // e.g. out_of_range: a number too large for a double
+    return tl::unexpected(bad_request(std::string("malformed JSON: ") + e.what()));
   }
   if (!j.is_object()) return tl::unexpected(bad_request("the request body must be a JSON object"));
   return j;

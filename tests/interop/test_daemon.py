@@ -157,6 +157,13 @@ class DaemonTest(unittest.TestCase):
             st = dm.btbt("daemon", "status")
             self.assertIn(f"pid {pid}", st.stdout)
             self.assertEqual(dm.list(), [])
+            # another state directory, the same API port: a clear error, no half-started daemon
+            port = int(open(os.path.join(self.state, "api.endpoint")).read().strip().rsplit(":", 1)[1])
+            other = Daemon(os.path.join(self.tmp.path, "state2"), extra_env={"CCBT_DAEMON__API_PORT": str(port)})
+            busy = other.btbt("daemon", "start", "--foreground", check=False, timeout=30)
+            self.assertEqual(busy.returncode, 1, busy.stderr)
+            self.assertIn("cannot listen for the API", busy.stderr)
+            self.assertEqual(other.btbt("daemon", "status", check=False).returncode, 3)
             r = dm.btbt("daemon", "stop", timeout=90)
             self.assertIn("stopped", r.stdout)
             self.assertEqual(dm.btbt("daemon", "status", check=False).returncode, 3)

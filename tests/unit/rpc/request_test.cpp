@@ -37,6 +37,7 @@ TEST(RpcAddRequest, RejectsBadInputWithTheFieldNamed) {
   const std::pair<const char*, const char*> cases[] = {
       {"", "JSON object"},
       {"{", "malformed JSON"},
+      {R"({"torrent":"ZA==","save_path":"/x","paused":1e999})", "malformed JSON"},
       {"[1]", "must be a JSON object"},
       {R"({"save_path":"/x"})", "\"torrent\""},
       {R"({"torrent":"ZA==","save_path":"x"})", "absolute"},

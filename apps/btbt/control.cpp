@@ -341,16 +341,30 @@ command add_peers(CLI::App& app) {
 command add_config(CLI::App& app) {
   struct opts {
     std::string key;
+    std::string value;
     bool json = false;
   };
   auto o = std::make_shared<opts>();
-  auto* cmd = app.add_subcommand("config", "Show the running daemon's configuration");
+  auto* cmd = app.add_subcommand("config", "Show or change the running daemon's configuration");
   cmd->require_subcommand(1);
   auto* show = cmd->add_subcommand("show", "Every key with its value (changed keys marked *)");
   show->add_flag("--json", o->json, "JSON output");
   auto* get = cmd->add_subcommand("get", "One key's value");
   get->add_option("key", o->key, "section.key")->required();
-  return [o, show, get]() -> int {
+  auto* set = cmd->add_subcommand("set", "Change a setting in the daemon (kept across restarts)");
+  set->add_option("key", o->key, "section.key")->required();
+  set->add_option("value", o->value, "the value, as for --set (\"16 MiB\", true, rarest_first, a,b)")->required();
+  auto* unset = cmd->add_subcommand("unset", "Drop a setting made with `config set`");
+  unset->add_option("key", o->key, "section.key")->required();
+  return [o, show, get, set, unset]() -> int {
+    if (set->parsed() || unset->parsed()) {
+      auto j = set->parsed() ? api("PUT", "/api/v1/config/" + o->key, json{{"value", o->value}})
+                             : api("DELETE", "/api/v1/config/" + o->key);
+      const bool restart = j["applies"] == "restart";
+      std::printf("%s = %s%s\n", j["key"].get<std::string>().c_str(), j["value"].get<std::string>().c_str(),
+                  restart ? " (applies at the next daemon start)" : "");
+      return 0;
+    }
     if (show->parsed()) {
       auto j = api("GET", "/api/v1/config");
       if (o->json) {
@@ -360,7 +374,11 @@ command add_config(CLI::App& app) {
       if (j["file"].is_string()) std::printf("# file: %s\n", j["file"].get<std::string>().c_str());
       for (const auto& k : j["keys"]) {
         const bool changed = k["value"] != k["default"];
-        std::printf("%s%s = %s\n", changed ? "*" : " ", k["key"].get<std::string>().c_str(), k["value"].get<std::string>().c_str());
+        std::string note;
+        if (k["override"].is_string()) note += "  # set with `btbt config set`";
+        if (k["pending_restart"].get<bool>()) note += "  # changed; applies at the next start";
+        std::printf("%s%s = %s%s\n", changed ? "*" : " ", k["key"].get<std::string>().c_str(),
+                    k["value"].get<std::string>().c_str(), note.c_str());
       }
       return 0;
     }

@@ -121,8 +121,15 @@ result<std::unique_ptr<daemon>> daemon::start(daemon_options opts) {
   if (!store) return tl::unexpected(store.error());
   p->store.emplace(std::move(*store));
 
-  settings s = opts.config;
+  settings base = opts.config;
+  if (base.resume_db.empty()) base.resume_db = (p->dir / "resume.db").string();
+  // Settings changed through the API (PUT /api/v1/config/KEY) override the file.
+  std::vector<std::string> problems;
+  auto stored = p->store->load_settings();
+  if (!stored) problems.push_back(stored.error().message());
+  settings s = rpc::session_engine::apply_overrides(base, stored ? *stored : decltype(stored)::value_type{}, problems);
   if (s.resume_db.empty()) s.resume_db = (p->dir / "resume.db").string();
+  for (const auto& pr : problems) log_line(pr);
   p->ses = std::make_unique<session>(s);
   p->ses_started = true;
   p->alert_thread = std::thread([raw = p.get()] { raw->alert_loop(); });
@@ -130,6 +137,7 @@ result<std::unique_ptr<daemon>> daemon::start(daemon_options opts) {
   rpc::engine_context ctx;
   ctx.state_dir = p->dir;
   ctx.config_file = opts.config_file;
+  ctx.base = base;
   ctx.config = s;
   auto* raw = p.get();
   ctx.api_endpoint = [raw] { return raw->server ? raw->server->endpoint() : std::string(); };

@@ -273,6 +273,21 @@ api_result<options_request> parse_options_request(std::string_view body) {
   return r;
 }
 
+api_result<std::string> parse_config_value(std::string_view body) {
+  auto j = parse_object(body);
+  if (!j) return tl::unexpected(j.error());
+  static constexpr std::array<std::string_view, 1> known = {"value"};
+  if (auto k = only_known(*j, known); !k) return tl::unexpected(k.error());
+  if (!j->contains("value")) return tl::unexpected(bad_request("\"value\" is required"));
+  const auto& v = j->at("value");
+  std::string text;
+  if (v.is_string()) text = v.get<std::string>();
+  else if (v.is_boolean() || v.is_number_integer()) text = v.dump();
+  else return tl::unexpected(bad_request("\"value\" must be a string, an integer or a boolean"));
+  if (text.size() > 4096) return tl::unexpected(bad_request("\"value\" is longer than 4096 characters"));
+  return text;
+}
+
 api_result<sha1_hash> parse_torrent_id(std::string_view text) {
   auto h = text.size() == 40 ? sha1_hash::from_hex(text) : std::nullopt;
   if (!h) return tl::unexpected(bad_request("a torrent id is 40 hex digits (the info-hash), not \"" +

@@ -48,6 +48,10 @@ struct options_request {
 };
 [[nodiscard]] api_result<options_request> parse_options_request(std::string_view body);
 
+// PUT /api/v1/config/{key}: {"value": "16 MiB"} (a string as typed for --set; numbers and booleans
+// are taken as their text).
+[[nodiscard]] api_result<std::string> parse_config_value(std::string_view body);
+
 // "rarest_first" | "sequential" | "round_robin"
 [[nodiscard]] std::optional<piece_strategy> parse_strategy(std::string_view s);
 [[nodiscard]] const char* strategy_name(piece_strategy s);

@@ -78,10 +78,19 @@ api_result<json> dispatch(engine& e, std::string_view method, std::string_view t
     return e.shutdown();
   }
   if (what == "config") {
-    if (method != "GET") return tl::unexpected(method_not_allowed(method, "GET"));
-    if (s.size() == 3) return e.config();
-    if (s.size() == 4) return e.config_get(s[3]);
-    return tl::unexpected(not_found("no such endpoint"));
+    if (s.size() == 3) {
+      if (method != "GET") return tl::unexpected(method_not_allowed(method, "GET"));
+      return e.config();
+    }
+    if (s.size() != 4) return tl::unexpected(not_found("no such endpoint"));
+    if (method == "GET") return e.config_get(s[3]);
+    if (method == "PUT") {
+      auto v = parse_config_value(body);
+      if (!v) return tl::unexpected(v.error());
+      return e.config_set(s[3], *v);
+    }
+    if (method == "DELETE") return e.config_unset(s[3]);
+    return tl::unexpected(method_not_allowed(method, "GET, PUT, DELETE"));
   }
   if (what == "torrents") {
     if (s.size() == 3) {

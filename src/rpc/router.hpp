@@ -41,6 +41,8 @@ class engine {
   virtual api_result<json> set_options(const sha1_hash& id, const options_request& o) = 0;
   virtual api_result<json> config() = 0;
   virtual api_result<json> config_get(std::string_view key) = 0;
+  virtual api_result<json> config_set(std::string_view key, const std::string& value) = 0;
+  virtual api_result<json> config_unset(std::string_view key) = 0;
 };
 
 struct http_reply {

@@ -23,7 +23,10 @@ json hashes_json(const info_hash& h) {
 }  // namespace
 
 session_engine::session_engine(session& s, state_store& store, engine_context ctx)
-    : ses_(s), store_(store), ctx_(std::move(ctx)) {}
+    : ses_(s), store_(store), ctx_(std::move(ctx)) {
+  if (auto rows = store_.load_settings())
+    for (auto& [k, v] : *rows) overrides_.emplace(std::move(k), std::move(v));
+}
 
 result<torrent_handle> session_engine::start(const stored_torrent& rec,
                                              const std::shared_ptr<const metainfo::torrent_info>& info) {
@@ -310,33 +313,102 @@ api_result<json> session_engine::set_options(const sha1_hash& id, const options_
   return status(id);
 }
 
+json session_engine::key_json(const config::key_info& k) const {
+  const auto name = k.name();
+  const auto ov = overrides_.find(name);
+  json j{{"key", name},
+         {"value", config::value_to_toml(ctx_.config, k)},
+         {"default", config::value_to_toml(settings{}, k)},
+         {"applies", k.mode == config::apply_mode::live ? "live" : "restart"},
+         {"description", k.description}};
+  j["override"] = ov == overrides_.end() ? json(nullptr) : json(ov->second);
+  j["pending_restart"] = pending_restart_.count(name) > 0;
+  return j;
+}
+
 api_result<json> session_engine::config() {
   json arr = json::array();
-  const settings defaults{};
-  for (const auto& k : config::keys()) {
-    arr.push_back({{"key", k.name()},
-                   {"value", config::value_to_toml(ctx_.config, k)},
-                   {"default", config::value_to_toml(defaults, k)},
-                   {"applies", k.mode == config::apply_mode::live ? "live" : "restart"},
-                   {"description", k.description}});
-  }
+  for (const auto& k : config::keys()) arr.push_back(key_json(k));
   json j{{"keys", std::move(arr)}};
   j["file"] = ctx_.config_file ? json(ctx_.config_file->string()) : json(nullptr);
   return j;
 }
 
+namespace {
+api_error unknown_key(std::string_view key) {
+  auto msg = "no configuration key \"" + std::string(key.substr(0, 100)) + "\"";
+  if (auto c = config::closest_key(key); !c.empty()) msg += " (did you mean " + c + "?)";
+  return not_found(msg);
+}
+}  // namespace
+
 api_result<json> session_engine::config_get(std::string_view key) {
   const auto* k = config::find_key(key);
-  if (!k) {
-    auto msg = "no configuration key \"" + std::string(key.substr(0, 100)) + "\"";
-    if (auto c = config::closest_key(key); !c.empty()) msg += " (did you mean " + c + "?)";
-    return tl::unexpected(not_found(msg));
+  if (!k) return tl::unexpected(unknown_key(key));
+  return key_json(*k);
+}
+
+settings session_engine::apply_overrides(const settings& base,
+                                         const std::vector<std::pair<std::string, std::string>>& overrides,
+                                         std::vector<std::string>& problems) {
+  config::loaded_config c;
+  c.values = base;
+  for (const auto& [key, value] : overrides) {
+    auto before = c.values;
+    if (auto r = config::apply_override(c, key + "=" + value); !r) {
+      problems.push_back("stored setting " + key + " = " + value + " ignored: " + r.error().message());
+      c.values = before;
+    }
   }
-  return json{{"key", k->name()},
-              {"value", config::value_to_toml(ctx_.config, *k)},
-              {"default", config::value_to_toml(settings{}, *k)},
-              {"applies", k->mode == config::apply_mode::live ? "live" : "restart"},
-              {"description", k->description}};
+  if (auto v = config::validate(c.values); !v) {
+    problems.push_back("stored settings ignored: " + v.error().message());
+    return base;
+  }
+  return c.values;
+}
+
+api_result<json> session_engine::config_set(std::string_view key, const std::string& value) {
+  const auto* k = config::find_key(key);
+  if (!k) return tl::unexpected(unknown_key(key));
+  const auto name = k->name();
+  if (name == "daemon.state_dir")
+    return tl::unexpected(bad_request("daemon.state_dir is where these settings are kept; set it in ccbt.toml or with --state-dir"));
+  config::loaded_config c;
+  c.values = ctx_.config;
+  if (auto r = config::apply_override(c, name + "=" + value); !r) return tl::unexpected(bad_request(r.error().message()));
+  if (auto v = config::validate(c.values); !v) return tl::unexpected(bad_request(v.error().message()));
+  if (auto r = store_.set_setting(name, value); !r) return tl::unexpected(db_error(r.error()));
+  overrides_[name] = value;
+  if (k->mode == config::apply_mode::live) {
+    ses_.apply_settings(c.values);
+    ctx_.config = c.values;
+  } else {
+    pending_restart_.insert(name);
+    auto j = key_json(*k);
+    j["value"] = config::value_to_toml(c.values, *k);  // what the next start will use
+    return j;
+  }
+  return key_json(*k);
+}
+
+api_result<json> session_engine::config_unset(std::string_view key) {
+  const auto* k = config::find_key(key);
+  if (!k) return tl::unexpected(unknown_key(key));
+  const auto name = k->name();
+  if (auto r = store_.erase_setting(name); !r) return tl::unexpected(db_error(r.error()));
+  overrides_.erase(name);
+  if (k->mode == config::apply_mode::live) {
+    config::loaded_config c;
+    c.values = ctx_.config;
+    // Back to the value from the file / environment / defaults.
+    if (config::apply_override(c, name + "=" + config::value_to_toml(ctx_.base, *k)) && config::validate(c.values)) {
+      ses_.apply_settings(c.values);
+      ctx_.config = c.values;
+    }
+  } else {
+    pending_restart_.insert(name);
+  }
+  return key_json(*k);
 }
 
 }  // namespace ccbt::rpc

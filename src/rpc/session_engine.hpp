@@ -8,11 +8,14 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <ccbt/config.hpp>
 #include <ccbt/metainfo.hpp>
 #include <ccbt/session.hpp>
 
@@ -24,7 +27,8 @@ namespace ccbt::rpc {
 struct engine_context {
   std::filesystem::path state_dir;
   std::optional<std::filesystem::path> config_file;
-  settings config;
+  settings base;    // from the defaults, ccbt.toml, the environment and --set
+  settings config;  // what the session runs with: base + the overrides stored in daemon.db
   std::function<std::string()> api_endpoint;
   std::function<void()> request_shutdown;
 };
@@ -54,6 +58,14 @@ class session_engine final : public engine {
   api_result<json> set_options(const sha1_hash& id, const options_request& o) override;
   api_result<json> config() override;
   api_result<json> config_get(std::string_view key) override;
+  api_result<json> config_set(std::string_view key, const std::string& value) override;
+  api_result<json> config_unset(std::string_view key) override;
+
+  // base + overrides (each "section.key" -> value as for --set); the ones that do not apply are
+  // skipped and described in `problems`.
+  [[nodiscard]] static settings apply_overrides(const settings& base,
+                                                const std::vector<std::pair<std::string, std::string>>& overrides,
+                                                std::vector<std::string>& problems);
 
  private:
   struct entry {
@@ -66,11 +78,14 @@ class session_engine final : public engine {
   api_result<entry*> lookup(const sha1_hash& id);
   result<torrent_handle> start(const stored_torrent& rec, const std::shared_ptr<const metainfo::torrent_info>& info);
   json summary(const entry& e, std::size_t index, const torrent_status& st) const;
+  json key_json(const config::key_info& k) const;
 
   session& ses_;
   state_store& store_;
   engine_context ctx_;
   std::vector<entry> torrents_;
+  std::map<std::string, std::string, std::less<>> overrides_;  // as stored in daemon.db
+  std::set<std::string, std::less<>> pending_restart_;         // restart keys changed since the start
 };
 
 }  // namespace ccbt::rpc

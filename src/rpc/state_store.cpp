@@ -18,6 +18,10 @@ CREATE TABLE IF NOT EXISTS torrents (
   peers TEXT NOT NULL DEFAULT '',
   added_at INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 )sql";
 
 tl::unexpected<error> fail(const error& e) {
@@ -146,6 +150,36 @@ result<void> state_store::set_peers(const std::string& id, const std::vector<std
   auto st = resume::sql::statement::prepare(db_, "UPDATE torrents SET peers = ?2 WHERE id = ?1", "storing peers");
   if (!st) return fail(st.error());
   st->bind_text(1, id).bind_text(2, join_lines(peers));
+  if (auto r = st->run(); !r) return fail(r.error());
+  return {};
+}
+
+result<std::vector<std::pair<std::string, std::string>>> state_store::load_settings() {
+  auto st = resume::sql::statement::prepare(db_, "SELECT key, value FROM settings ORDER BY key", "reading settings");
+  if (!st) return fail(st.error());
+  std::vector<std::pair<std::string, std::string>> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.emplace_back(std::string(st->column_text(0)), std::string(st->column_text(1)));
+  }
+  return out;
+}
+
+result<void> state_store::set_setting(const std::string& key, const std::string& value) {
+  auto st = resume::sql::statement::prepare(db_, "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
+                                            "storing a setting");
+  if (!st) return fail(st.error());
+  st->bind_text(1, key).bind_text(2, value);
+  if (auto r = st->run(); !r) return fail(r.error());
+  return {};
+}
+
+result<void> state_store::erase_setting(const std::string& key) {
+  auto st = resume::sql::statement::prepare(db_, "DELETE FROM settings WHERE key = ?1", "removing a setting");
+  if (!st) return fail(st.error());
+  st->bind_text(1, key);
   if (auto r = st->run(); !r) return fail(r.error());
   return {};
 }

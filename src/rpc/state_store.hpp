@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <ccbt/error.hpp>
@@ -45,6 +46,11 @@ class state_store {
   [[nodiscard]] result<void> set_file_priorities(const std::string& id, const std::vector<std::uint8_t>& p);
   [[nodiscard]] result<void> set_strategy(const std::string& id, const std::string& strategy);
   [[nodiscard]] result<void> set_peers(const std::string& id, const std::vector<std::string>& peers);
+
+  // Settings changed through the API ("section.key" -> value as typed for --set), in key order.
+  [[nodiscard]] result<std::vector<std::pair<std::string, std::string>>> load_settings();
+  [[nodiscard]] result<void> set_setting(const std::string& key, const std::string& value);
+  [[nodiscard]] result<void> erase_setting(const std::string& key);
 
  private:
   explicit state_store(resume::sql::database db) : db_(std::move(db)) {}

@@ -43,13 +43,18 @@ struct null_engine final : engine {
   api_result<json> set_options(const ccbt::sha1_hash&, const options_request&) override { return ok(); }
   api_result<json> config() override { return ok(); }
   api_result<json> config_get(std::string_view) override { return ok(); }
+  api_result<json> config_set(std::string_view, const std::string& v) override {
+    if (v.size() > 4096) std::abort();
+    return ok();
+  }
+  api_result<json> config_unset(std::string_view) override { return ok(); }
 };
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  static constexpr std::string_view methods[] = {"GET", "POST", "DELETE", "PUT"};
+  static constexpr std::string_view methods[] = {"GET", "POST", "DELETE", "PUT"};  // byte 0 % 4
   const auto method = methods[data[0] % 4];
   std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
   const auto nl = rest.find('\n');

@@ -122,6 +122,16 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(lst[1]["progress"], 1.0)
         self.assertEqual(lst[0]["save_path"], self.out)
 
+        # settings changed through the API: live ones at once, all of them kept across restarts
+        r = self.daemon.btbt("config", "set", "limits.upload_rate", "3 MiB")
+        self.assertIn('limits.upload_rate = "3 MiB"', r.stdout)
+        r = self.daemon.btbt("config", "set", "daemon.api_max_connections", "7")
+        self.assertIn("next daemon start", r.stdout)
+        bad = self.daemon.btbt("config", "set", "network.max_connections", "zero", check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("network.max_connections", bad.stderr)
+        self.assertEqual(self.daemon.btbt("config", "get", "limits.upload_rate").stdout.strip(), '"3 MiB"')
+
         # change state, then kill -9: the change was committed before the answer
         self.daemon.btbt("resume", "0")
         self.daemon.btbt("pause", "1")
@@ -132,6 +142,10 @@ class DaemonTest(unittest.TestCase):
         self.assertFalse(lst[0]["paused"])
         self.assertTrue(lst[1]["paused"])
         self.assertEqual(lst[1]["state"], "paused")
+        self.assertEqual(self.daemon.btbt("config", "get", "limits.upload_rate").stdout.strip(), '"3 MiB"')
+        self.assertEqual(self.daemon.btbt("config", "get", "daemon.api_max_connections").stdout.strip(), "7")
+        self.daemon.btbt("config", "unset", "limits.upload_rate")
+        self.assertEqual(self.daemon.btbt("config", "get", "limits.upload_rate").stdout.strip(), "0")
 
         # remove with data
         r = self.daemon.btbt("remove", single_id[:10], "--delete-data")

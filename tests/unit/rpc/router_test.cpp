@@ -42,6 +42,10 @@ struct fake_engine final : engine {
   api_result<json> set_options(const sha1_hash& id, const options_request&) override { return hit("options", &id); }
   api_result<json> config() override { return hit("config"); }
   api_result<json> config_get(std::string_view key) override { return hit("config_get:" + std::string(key)); }
+  api_result<json> config_set(std::string_view key, const std::string& v) override {
+    return hit("config_set:" + std::string(key) + "=" + v);
+  }
+  api_result<json> config_unset(std::string_view key) override { return hit("config_unset:" + std::string(key)); }
 };
 
 const std::string id_hex(40, 'a');
@@ -69,6 +73,9 @@ TEST(RpcRouter, EveryEndpointReachesItsCall) {
       {"POST", t + "/options", R"({"strategy":"sequential"})", "options", 200},
       {"GET", "/api/v1/config", "", "config", 200},
       {"GET", "/api/v1/config/daemon.api_port", "", "config_get:daemon.api_port", 200},
+      {"PUT", "/api/v1/config/limits.download_rate", R"({"value":"1 MiB"})", "config_set:limits.download_rate=1 MiB", 200},
+      {"PUT", "/api/v1/config/network.max_connections", R"({"value":50})", "config_set:network.max_connections=50", 200},
+      {"DELETE", "/api/v1/config/network.max_connections", "", "config_unset:network.max_connections", 200},
   };
   for (const auto& [method, target, body, call, status] : cases) {
     const auto r = route(e, method, target, body);
@@ -95,6 +102,8 @@ TEST(RpcRouter, ErrorsHaveStatusAndJsonShape) {
       {"GET", "/", "", 404, "not_found"},
       {"DELETE", "/api/v1/torrents/" + other + "?delete_data=perhaps", "", 400, "bad_request"},
       {"POST", "/api/v1/torrents/" + other + "/options", "{}", 400, "bad_request"},
+      {"PUT", "/api/v1/config/a.b", R"({"value":[1]})", 400, "bad_request"},
+      {"POST", "/api/v1/config/a.b", R"({"value":"1"})", 405, "method_not_allowed"},
   };
   for (const auto& [method, target, body, status, code] : cases) {
     const auto r = route(e, method, target, body);

@@ -79,12 +79,21 @@ class DaemonTest(unittest.TestCase):
         token = os.path.join(self.state, "api.token")
         self.assertEqual(os.stat(token).st_mode & 0o777, 0o600, "the token file is private")
 
-        with fixtures.lt_seeder(self.tree_torrent, self.src, seconds=200, name="seed-tree") as s1, \
+        # the tree's seeder is rate-limited so that its peer can be seen while the download runs
+        with fixtures.lt_seeder(self.tree_torrent, self.src, seconds=200, upload_limit=1_000_000, name="seed-tree") as s1, \
              fixtures.lt_seeder(self.single_torrent, self.src, seconds=200, name="seed-single") as s2:
             r = dm.btbt("add", self.tree_torrent, "-o", self.out, "--peer", f"127.0.0.1:{s1.port}")
             self.assertIn("added #0", r.stdout)
             r = dm.btbt("add", self.single_torrent, "-o", self.out, "--paused", "--peer", f"127.0.0.1:{s2.port}")
             self.assertIn("added #1", r.stdout)
+            deadline = time.time() + 20
+            peers = []
+            while time.time() < deadline and not (peers and peers[0]["seed"]):
+                peers = json.loads(dm.btbt("peers", "0", "--json").stdout)["peers"]
+            self.assertEqual([p["endpoint"] for p in peers], [f"127.0.0.1:{s1.port}"], "the seeder, while downloading")
+            self.assertTrue(peers[0]["seed"])
+            r = dm.btbt("files", "1", "--priority", "0=7", "--json")
+            self.assertEqual(json.loads(r.stdout)["files"][0]["priority"], 7)
             dup = dm.btbt("add", self.single_torrent, "-o", self.out, check=False)
             self.assertNotEqual(dup.returncode, 0)
             self.assertIn("already", dup.stderr)
@@ -121,6 +130,10 @@ class DaemonTest(unittest.TestCase):
         self.assertFalse(lst[1]["paused"])
         self.assertEqual(lst[1]["progress"], 1.0)
         self.assertEqual(lst[0]["save_path"], self.out)
+        files = json.loads(self.daemon.btbt("files", "1", "--json").stdout)["files"]
+        self.assertEqual(files[0]["priority"], 7, "file priorities are kept")
+        self.daemon.btbt("recheck", "1")
+        lst = self.daemon.wait_until(lambda l: l[1]["state"] == "seeding" and l[1]["progress"] == 1.0, 60, "recheck")
 
         # settings changed through the API: live ones at once, all of them kept across restarts
         r = self.daemon.btbt("config", "set", "limits.upload_rate", "3 MiB")

@@ -81,6 +81,12 @@ struct http_server::impl {
         early = error_reply({401, "unauthorized", "missing or wrong API token (send \"Authorization: Bearer <token>\", "
                                                   "the token is in <state_dir>/api.token)"});
       if (!early && !parser.is_done()) {
+        // curl sends "Expect: 100-continue" before a large body and waits for this (or a second).
+        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+          http::response<http::empty_body> cont{http::status::continue_, 11};
+          auto [cec, cn] = co_await http::async_write(stream, cont, use_nothrow);
+          if (cec) break;
+        }
         auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_nothrow);
         if (bec == http::error::body_limit) early = error_reply({413, "payload_too_large", "request body larger than " + std::to_string(opts.max_body) + " bytes"});
         else if (bec) break;

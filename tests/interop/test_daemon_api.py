@@ -109,6 +109,21 @@ class ApiRobustness(unittest.TestCase):
         self.assert_error(status, body, 431, "header_too_large")
         self.assert_alive()
 
+    def test_expect_continue(self):
+        # what curl does before a large upload: the body is sent only after "100 Continue"
+        body = json.dumps({"torrent": "AAAA", "save_path": "relative"}).encode()
+        s = socket.create_connection((self.daemon.host, self.daemon.port), timeout=10)
+        s.sendall(f"POST /api/v1/torrents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {self.token}\r\n"
+                  f"Content-Type: application/json\r\nExpect: 100-continue\r\nConnection: close\r\n"
+                  f"Content-Length: {len(body)}\r\n\r\n".encode())
+        first = s.recv(4096)
+        self.assertTrue(first.startswith(b"HTTP/1.1 100 Continue"), first)
+        s.sendall(body)
+        reply = recv_all(s)
+        s.close()
+        self.assertIn(b" 400 ", reply.split(b"\r\n")[0], reply)
+        self.assertIn(b"absolute", reply)
+
     def test_too_many_connections_and_garbage(self):
         idle = [socket.create_connection((self.daemon.host, self.daemon.port), timeout=10) for _ in range(MAX_CONN)]
         try:

@@ -26,6 +26,8 @@ struct settings {
   int peer_connect_timeout_ms = 10'000;
   int handshake_timeout_ms = 20'000;
   int inactivity_timeout_s = 120;            // no message at all for this long -> disconnect
+  int max_peer_list_size = 1000;             // candidate addresses kept per torrent
+  bool enable_pex = true;                    // BEP 11 peer exchange (never on private torrents)
 
   // ---- requests and picking
   piece_strategy strategy = piece_strategy::rarest_first;

@@ -103,6 +103,13 @@ const descriptor table[] = {
     {{"network", "inactivity_timeout_s", vt::integer, am::live, "s", 10, 86'400, {},
       "A peer that sends nothing at all (not even a keep-alive) for this long is disconnected."},
      &settings::inactivity_timeout_s},
+    {{"network", "max_peer_list_size", vt::integer, am::live, "", 10, 100'000, {},
+      "Candidate peer addresses (from trackers, peer exchange, --peer) remembered per torrent; when full, "
+      "the worst-ranked unused ones make room."},
+     &settings::max_peer_list_size},
+    {{"network", "enable_pex", vt::boolean, am::live, "", 0, 0, {},
+      "Exchange peer addresses with connected peers (BEP 11 ut_pex); never done for private torrents."},
+     &settings::enable_pex},
 
     // ---- strategy (piece selection and request pipelining)
     {{"strategy", "piece_strategy", vt::choice, am::live, "", 0, 0, strategy_names,

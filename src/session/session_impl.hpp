@@ -72,6 +72,7 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   [[nodiscard]] std::uint16_t listen_port_value() const noexcept { return listen_port_; }
   bool reserve_half_open();
   void release_half_open() { --half_open_; }
+  [[nodiscard]] int half_open_count() const noexcept { return half_open_; }
   [[nodiscard]] int connection_count() const;
 
   // Fast resume (no-ops without a resume store).

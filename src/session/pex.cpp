@@ -13,8 +13,7 @@ bool same_pex_endpoint(const wire::pex_peer& a, const wire::pex_peer& b) noexcep
 }
 
 std::optional<wire::ut_pex> pex_state::next_message(clock::time_point now, const std::vector<wire::pex_peer>& current) {
-  if (!their_id_) return std::nullopt;
-  if (last_sent_ && now - *last_sent_ < send_interval) return std::nullopt;
+  if (!due(now)) return std::nullopt;
   auto contains = [](const std::vector<wire::pex_peer>& v, const wire::pex_peer& p) {
     return std::any_of(v.begin(), v.end(), [&](const wire::pex_peer& q) { return same_pex_endpoint(p, q); });
   };
@@ -73,7 +72,7 @@ std::optional<net::tcp::endpoint> to_endpoint(const wire::pex_peer& p) {
 }  // namespace
 
 void pex_tick(peer_connection& p, torrent& t, std::chrono::steady_clock::time_point now) {
-  if (!t.pex_allowed() || !p.pex().their_id()) return;
+  if (!t.pex_allowed() || !p.pex().due(now)) return;
   auto m = p.pex().next_message(now, t.pex_peers(p.token()));
   if (!m) return;
   p.send_extended(*p.pex().their_id(), wire::encode_ut_pex(*m));

@@ -41,6 +41,11 @@ class pex_state {
   void on_handshake(const wire::extension_handshake& h) { their_id_ = h.id_of(wire::ut_pex_name); }
   [[nodiscard]] std::optional<std::uint8_t> their_id() const noexcept { return their_id_; }
 
+  // Whether a message may go out now (the peer speaks ut_pex and the interval has passed).
+  [[nodiscard]] bool due(clock::time_point now) const noexcept {
+    return their_id_ && (!last_sent_ || now - *last_sent_ >= send_interval);
+  }
+
   // The message to send now given our currently connected peers (the recipient left out), or
   // nullopt: the peer does not speak ut_pex, it is too early, or nothing changed. Remembers what
   // was sent.

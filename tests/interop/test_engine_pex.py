@@ -264,6 +264,33 @@ class PexFakePeers(unittest.TestCase):
                 got_unchoke = mid == 1
             self.assertTrue(got_unchoke, "the well-behaved connection still works")
 
+    def test_private_torrent_has_no_pex(self):
+        d = self.tmp.path
+        tree = os.path.join(d, "src", "data")
+        fixtures.write_tree(tree, {"x.bin": 300_001}, seed=8)
+        fs = lt.file_storage()
+        lt.add_files(fs, tree)
+        ct = lt.create_torrent(fs, PIECE, flags=lt.create_torrent.v1_only)
+        ct.set_priv(True)
+        lt.set_piece_hashes(ct, os.path.join(d, "src"))
+        tpath = os.path.join(d, "private.torrent")
+        with open(tpath, "wb") as f:
+            f.write(lt.bencode(ct.generate()))
+        ih = bytes.fromhex(str(lt.torrent_info(tpath).info_hashes().v1))
+        target = Listener()
+        self.addCleanup(target.close)
+        with fixtures.ccbt_seed(tpath, os.path.join(d, "src"), seconds=30) as seed:
+            with socket.create_connection(("127.0.0.1", seed.port), timeout=10) as c:
+                c.sendall(handshake(ih, b"-FK0001-private00001"))
+                self.assertEqual(recv_exact(c, 68)[28:48], ih)
+                ext = read_ext_handshake(c)
+                self.assertNotIn(b"ut_pex", ext.get(b"m", {}), "no ut_pex for a private torrent (BEP 27)")
+                c.sendall(msg(20, b"\x00" + b"d1:md6:ut_pexi1eee"))
+                # Sent anyway under the id ccbt uses elsewhere: not read, the connection stays.
+                c.sendall(msg(20, b"\x01" + pex_payload([target.port])))
+                self.assertFalse(target.accepted.wait(4), "ccbt dialled a peer from PEX on a private torrent")
+                self.assertFalse(closed_within(c, 1))
+
     def duplicate_case(self, fake_id):
         tpath, src, ti = self.make()
         ih = bytes.fromhex(str(ti.info_hashes().v1))

@@ -352,7 +352,7 @@ net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
   if (res.index() == 1) ec = asio::error::timed_out;
   else ec = std::get<0>(std::get<0>(res));
   if (stopping_ || paused_) {
-    peer_list_.on_closed(ep, clock::now(), false, false);
+    peer_list_.on_closed(ep, clock::now(), true, false);  // not the peer's fault: no failure counted
     co_return;
   }
   if (ec) {

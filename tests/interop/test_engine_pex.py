@@ -248,7 +248,8 @@ class PexFakePeers(unittest.TestCase):
             wait_event(seed, lambda o: o.get("event") == "alert" and o.get("kind") == "peer_error"
                        and "ut_pex" in o.get("message", ""), 10, "peer_error naming ut_pex")
             # The other connection lives on: a valid message is taken and ccbt dials the peer it names.
-            good.sendall(msg(20, bytes([good_id]) + pex_payload([target.port])))
+            # It names ccbt's own listen address too: never dialled (no connection to ourselves).
+            good.sendall(msg(20, bytes([good_id]) + pex_payload([seed.port, target.port])))
             self.assertTrue(target.accepted.wait(15), "ccbt connected to the peer named in a valid ut_pex")
             tc = target.conns[0]
             tc.settimeout(10)
@@ -263,6 +264,13 @@ class PexFakePeers(unittest.TestCase):
                 mid, _ = read_message(good)
                 got_unchoke = mid == 1
             self.assertTrue(got_unchoke, "the well-behaved connection still works")
+            own = f"127.0.0.1:{seed.port}"
+            try:
+                seed.wait_for(lambda o: False, 1.5, what="(reading pending lines)")
+            except TimeoutError:
+                pass
+            self.assertFalse([e for e in seed.events if e.get("event") == "alert" and e.get("peer") == own],
+                             "ccbt dialled its own listen address")
 
     def test_private_torrent_has_no_pex(self):
         d = self.tmp.path

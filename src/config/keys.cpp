@@ -107,7 +107,9 @@ const descriptor table[] = {
       "Candidate peer addresses (from trackers, peer exchange, --peer) remembered per torrent; when full, "
       "the worst-ranked unused ones make room."},
      &settings::max_peer_list_size},
-    {{"network", "enable_pex", vt::boolean, am::live, "", 0, 0, {},
+
+    // ---- discovery (where peer addresses come from)
+    {{"discovery", "pex", vt::boolean, am::live, "", 0, 0, {},
       "Exchange peer addresses with connected peers (BEP 11 ut_pex); never done for private torrents."},
      &settings::enable_pex},
 

@@ -299,6 +299,16 @@ class PexFakePeers(unittest.TestCase):
                 self.assertFalse(target.accepted.wait(4), "ccbt dialled a peer from PEX on a private torrent")
                 self.assertFalse(closed_within(c, 1))
 
+    def test_pex_switched_off(self):
+        tpath, src, ti = self.make()
+        ih = bytes.fromhex(str(ti.info_hashes().v1))
+        with fixtures.ccbt_seed(tpath, src, seconds=30, extra=("--no-resume", "--set", "discovery.pex=false")) as seed:
+            with socket.create_connection(("127.0.0.1", seed.port), timeout=10) as c:
+                c.sendall(handshake(ih, b"-FK0001-pexoff000001"))
+                self.assertEqual(recv_exact(c, 68)[28:48], ih)
+                ext = read_ext_handshake(c)
+                self.assertNotIn(b"ut_pex", ext.get(b"m", {}), "discovery.pex = false: no ut_pex")
+
     def duplicate_case(self, fake_id):
         tpath, src, ti = self.make()
         ih = bytes.fromhex(str(ti.info_hashes().v1))

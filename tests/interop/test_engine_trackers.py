@@ -9,10 +9,12 @@ Run by CTest with Debian's /usr/bin/python3 (CCBT_BIN, BTBT_BIN). Loopback only;
 and wait is bounded in time.
 """
 import http.server
+import json
 import os
 import shutil
 import signal
 import socket
+import subprocess
 import threading
 import time
 import unittest
@@ -183,6 +185,46 @@ class BrokenTrackerTier(unittest.TestCase):
         finally:
             server.shutdown()
             server.server_close()
+
+
+class StoppedOnExit(unittest.TestCase):
+    def test_stopped_reaches_the_tracker_and_a_silent_tracker_does_not_hold_up_the_exit(self):
+        tool = os.environ.get("CCBT_TRACKER_TOOL")
+        if not tool:
+            raise unittest.SkipTest("CCBT_TRACKER_TOOL is not set")
+        # A tracker that accepts connections and never answers (the kernel completes the handshake).
+        silent = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        silent_url = f"http://127.0.0.1:{silent.getsockname()[1]}/announce"
+        try:
+            with TempDir() as d, Child([binary("btbt"), "tracker", "--http-port", "0", "--udp-port", "-1"], 150,
+                                       name="btbt-tracker") as tracker:
+                good = tracker.wait_line(r"http announce: (\S+)", 10).group(1)
+                torrent, info = write_torrent(d, "exit", [good, silent_url])
+
+                def seeds():
+                    proc = subprocess.run([tool, "scrape", "--url", good, "--info-hash", str(info.info_hash())],
+                                          capture_output=True, text=True, timeout=20)
+                    return json.loads([l for l in proc.stdout.splitlines() if l.startswith("{")][-1])["files"][0]["complete"]
+
+                seeder = ccbt_seed(torrent, os.path.join(d, "seed"), seconds=100,
+                                   extra=("--no-resume", "--set", "discovery.announce_to_all_tiers=true"))
+                with seeder:
+                    seeder.wait_for(lambda o: o.get("kind") == "tracker_reply" and o.get("tracker") == good, 30,
+                                    what="the reply of the good tracker")
+                    self.assertEqual(seeds(), 1)
+                    st = seeder.wait_json("status", 10)
+                    states = {t["url"]: t["state"] for t in st["trackers"]}
+                    self.assertEqual(states, {good: "working", silent_url: "updating"})
+                    t0 = time.time()
+                    seeder.send_signal(signal.SIGINT)
+                    self.assertEqual(seeder.drain(20), 0)
+                    # At most ~2 s for the "stopped" announces (the silent one never answers).
+                    self.assertLess(time.time() - t0, 6.0)
+                self.assertEqual(seeds(), 0)
+        finally:
+            silent.close()
 
 
 if __name__ == "__main__":

@@ -45,10 +45,14 @@ std::shared_ptr<announcer> make_torrent_announcer(torrent& t, const sha1_hash& h
   cb.peers = [weak](const std::vector<tracker::peer_entry>& peers) {
     auto self = weak.lock();
     if (!self) return;
+    const auto own_port = self->session().listen_port_value();
     for (const auto& p : peers) {
       const auto a = p.address.unmapped();
       if (a.port == 0) continue;
-      self->add_candidate(tracker::to_endpoint(a), peer_source::tracker);
+      const auto ep = tracker::to_endpoint(a);
+      // Ourselves, as a tracker on this machine sees us (the handshake would refuse it anyway).
+      if (ep.port() == own_port && (ep.address().is_loopback() || ep.address().is_unspecified())) continue;
+      self->add_candidate(ep, peer_source::tracker);
     }
   };
   cb.report = [weak](const announce_report& r) {

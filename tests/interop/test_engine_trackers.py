@@ -187,6 +187,43 @@ class BrokenTrackerTier(unittest.TestCase):
             server.server_close()
 
 
+def ipv6_loopback_available():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@unittest.skipUnless(ipv6_loopback_available(), "no IPv6 on the loopback interface (::1 cannot be bound)")
+class Ipv6ThroughTracker(unittest.TestCase):
+    def test_peers6_from_the_tracker_lead_to_an_ipv6_transfer(self):
+        # The tracker on [::1] sees both sessions as IPv6 senders and answers with compact peers6.
+        with TempDir() as d, Child([binary("btbt"), "tracker", "--bind", "::1", "--http-port", "0",
+                                    "--udp-port", "0"], 150, name="btbt-tracker6") as tracker:
+            http6 = tracker.wait_line(r"http announce: (\S+)", 10).group(1)
+            udp6 = tracker.wait_line(r"udp announce: +(\S+)", 10).group(1)
+            self.assertIn("[::1]", http6)
+            for proto, url in (("http", http6), ("udp", udp6)):
+                torrent, _ = write_torrent(d, "six-" + proto, [url])
+                out = os.path.join(d, "out-" + proto)
+                seeder = Child([binary("ccbt"), "seed", torrent, "--data", os.path.join(d, "seed"), "--listen",
+                                "[::1]:0", "--status-json", "--no-resume", "--seconds", "60"], 60, name="seed6-" + proto)
+                with seeder:
+                    seeder.wait_for(lambda o: o.get("kind") == "tracker_reply", 30, what="the seeder's tracker_reply")
+                    dl = Child([binary("ccbt"), "download", torrent, "-o", out, "--listen", "[::1]:0",
+                                "--status-json", "--no-resume", "--seconds", "50"], 50, name="dl6-" + proto)
+                    with dl:
+                        dl.wait_json("finished", 50)
+                        self.assertEqual(dl.drain(20), 0)
+                    replies = dl.alerts("tracker_reply")
+                    self.assertTrue(replies and max(a["num_peers"] for a in replies) >= 1, replies)
+                    connected = dl.alerts("peer_connected")
+                    self.assertTrue(connected and all(a["peer"].startswith("[::1]:") for a in connected), connected)
+                    assert_same_tree(self, os.path.join(d, "seed", "six-" + proto), os.path.join(out, "six-" + proto))
+
+
 class StoppedOnExit(unittest.TestCase):
     def test_stopped_reaches_the_tracker_and_a_silent_tracker_does_not_hold_up_the_exit(self):
         tool = os.environ.get("CCBT_TRACKER_TOOL")

@@ -148,10 +148,16 @@ void session_impl::shutdown() {
     });
     // Bounded: a stuck disk must not hang the process forever.
     fut.wait_for(std::chrono::seconds(30));
-    // The torrents' "stopped" announces: best effort, for at most 2 s.
+    // The torrents' "stopped" announces: best effort, for at most 2 s (also if the thread is stuck).
     const auto announce_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (std::chrono::steady_clock::now() < announce_deadline && call([this] { return announce_->stops_in_flight; }) > 0)
+    for (;;) {
+      auto pending = std::make_shared<std::promise<std::size_t>>();
+      auto count = pending->get_future();
+      asio::post(ioc_, [this, pending] { pending->set_value(announce_->stops_in_flight); });
+      if (count.wait_until(announce_deadline) != std::future_status::ready || count.get() == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (std::chrono::steady_clock::now() >= announce_deadline) break;
+    }
     ioc_.stop();
     thread_.join();
     running_ = false;

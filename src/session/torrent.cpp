@@ -6,6 +6,7 @@
 #include "choker/choker.hpp"
 #include "net/endpoint.hpp"
 #include "picker/file_priorities.hpp"
+#include "session/announcer.hpp"
 #include "session/peer_connection.hpp"
 #include "session/session_impl.hpp"
 
@@ -34,6 +35,7 @@ torrent::torrent(session_impl& s, add_torrent_params p)
       have_(info_->num_pieces()),
       file_priorities_(std::move(p.file_priorities)),
       seed_mode_(p.seed_mode),
+      extra_trackers_(std::move(p.trackers)),
       paused_(p.paused),
       rng_(std::random_device{}()) {
   file_priorities_.resize(info_->num_files(), picker::default_priority);
@@ -88,6 +90,7 @@ void torrent::set_error(const std::string& message) {
 // ---- start, check, stop ------------------------------------------------------------------------
 
 void torrent::start() {
+  announcer_ = make_torrent_announcer(*this, info_->hashes().id(), merge_tiers(info_->trackers(), extra_trackers_));
   storage::storage_params sp;
   sp.info = info_;
   sp.save_path = save_path_;
@@ -167,11 +170,16 @@ void torrent::begin_downloading(std::vector<bool> verified) {
   const auto now = clock::now();
   next_choke_ = now + std::chrono::seconds(ses_.settings_ref().unchoke_interval_s);
   next_optimistic_ = now + std::chrono::seconds(ses_.settings_ref().optimistic_unchoke_interval_s);
-  if (!paused_) connect_candidates(now);
+  if (!paused_) {
+    announcer_->start();
+    if (picker_->wanted_remaining() == 0) announcer_->completed();
+    connect_candidates(now);
+  }
 }
 
 void torrent::stop(bool delete_files, std::function<void()> done) {
   stopping_ = true;
+  if (announcer_) announcer_->detach();
   for (auto& [t, p] : std::map(peers_)) p->disconnect("torrent removed");
   peers_.clear();
   if (!storage_added_) {
@@ -196,6 +204,7 @@ void torrent::pause() {
   paused_ = true;
   if (state_ != torrent_state::error && state_ != torrent_state::checking) state_ = torrent_state::paused;
   for (auto& [t, p] : std::map(peers_)) p->disconnect("torrent paused");
+  if (announcer_) announcer_->stop();
   ses_.resume_flush(*this);
   post_alert(alert_kind::torrent_paused, "paused");
 }
@@ -207,6 +216,10 @@ void torrent::resume() {
     state_ = picker_->wanted_remaining() == 0 ? torrent_state::seeding : torrent_state::downloading;
   peer_list_.retry_now();
   post_alert(alert_kind::torrent_resumed, "resumed");
+  if (announcer_ && state_ != torrent_state::checking && state_ != torrent_state::error) {
+    announcer_->start();
+    if (picker_->wanted_remaining() == 0) announcer_->completed();
+  }
   connect_candidates(clock::now());
 }
 
@@ -589,6 +602,7 @@ void torrent::check_finished() {
   finished_announced_ = true;
   state_ = paused_ ? torrent_state::paused : torrent_state::seeding;
   ses_.resume_flush(*this);
+  if (announcer_) announcer_->completed();
   post_alert(alert_kind::torrent_finished,
              "finished: " + std::to_string(have_.count()) + " of " + std::to_string(have_.size()) + " pieces verified");
   for (auto& [t, p] : std::map(peers_)) p->on_torrent_complete();

@@ -37,6 +37,7 @@ namespace ccbt::session_detail {
 
 class session_impl;
 class peer_connection;
+class announcer;
 using clock = std::chrono::steady_clock;
 
 class torrent : public std::enable_shared_from_this<torrent>, private picker::torrent_view {
@@ -81,6 +82,8 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   void force_recheck();
   [[nodiscard]] bool is_banned(const net::tcp::endpoint& ep) const;
   [[nodiscard]] bool accepts_connection() const noexcept;
+  // Tracker announces (announcer.hpp); null before start().
+  [[nodiscard]] announcer* trackers() noexcept { return announcer_.get(); }
 
   // ---- events from peers -------------------------------------------------------------------
   void on_peer_handshake(peer_connection& p);
@@ -137,6 +140,8 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   picker::piece_set have_;
   std::vector<std::uint8_t> file_priorities_;
   bool seed_mode_ = false;
+  std::vector<std::vector<std::string>> extra_trackers_;  // add_torrent_params::trackers
+  std::shared_ptr<announcer> announcer_;
 
   std::map<picker::peer_token, std::shared_ptr<peer_connection>> peers_;
   picker::peer_token next_token_ = 1;

@@ -175,6 +175,34 @@ class RateLimits(unittest.TestCase):
             self.assertEqual(ev["download_rate_limit"], 2 * MIB)
             dl.wait_stderr(r"takes effect at the next start: .*disk\.io_threads", 5)
 
+    def test_stream_fetches_the_position_first(self):
+        # Streaming from the middle of the file under a 2 MiB/s limit: after ~8 s (about 14 MiB of the
+        # 96 MiB) the file's first and last piece and 6 MiB from the stream position are on disk.
+        out = self.out_dir("stream")
+        pos = 48 * MIB
+        with fixtures.lt_seeder(self.torrent, self.src, seconds=60) as seeder, \
+             fixtures.ccbt_download(self.torrent, out, peers=[f"127.0.0.1:{seeder.port}"], seconds=8,
+                                    extra=("--no-resume", "--download-limit", "2MiB", "--stream", f"0:{pos}")) as dl:
+            self.assertEqual(dl.drain(30), 3, "stopped by --seconds before completion")
+            final = dl.events[-1]
+        self.assertLess(final["total_download"], SIZE // 4, final)
+        with open(self.file, "rb") as f:
+            src = f.read()
+        with open(os.path.join(out, "big.bin"), "rb") as f:
+            got = f.read()
+        for lo, hi, what in ((0, PIECE, "first piece"), (SIZE - PIECE, SIZE, "last piece"),
+                             (pos, pos + 6 * MIB, "6 MiB from the stream position")):
+            self.assertTrue(got[lo:hi] == src[lo:hi], what)
+
+    def test_stream_rejects_a_missing_file(self):
+        with fixtures.lt_seeder(self.torrent, self.src, seconds=30) as seeder:
+            argv = [fixtures.binary("ccbt"), "download", self.torrent, "-o", self.out_dir("stream-bad"), "--listen",
+                    "127.0.0.1:0", "--no-resume", "--seconds", "10", "--stream", "5", "--peer",
+                    f"127.0.0.1:{seeder.port}"]
+            with fixtures.Child(argv, 15, name="ccbt-bad-stream") as c:
+                self.assertEqual(c.drain(20), 2)
+                c.wait_stderr(r"--stream 5: the torrent has no file 5", 5)
+
 
 if __name__ == "__main__":
     unittest.main()

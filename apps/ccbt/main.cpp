@@ -33,6 +33,9 @@ void add_transfer_options(CLI::App* cmd, ccbt::apps::transfer_options& o) {
   cmd->add_option("--max-peers", o.max_peers, "connections for this torrent (default 60)");
   cmd->add_option("--config", o.config, "configuration file (default: ./ccbt.toml, ~/.config/ccbt/ccbt.toml, ~/.ccbt.toml)");
   cmd->add_option("--set", o.set, "override one setting: --set section.key=value (repeatable)");
+  cmd->add_option("--download-limit", o.download_limit, "download rate limit of this torrent (e.g. 2MiB; 0 = none)");
+  cmd->add_option("--upload-limit", o.upload_limit, "upload rate limit of this torrent (e.g. 500KiB; 0 = none)");
+  cmd->add_option("--stream", o.stream, "stream FILE[:OFFSET] (file index, byte offset): fetch from there first, in order");
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,6 +17,7 @@
 #include <ccbt/session.hpp>
 
 #include "common/format.hpp"
+#include "common/live_config.hpp"
 #include "common/progress.hpp"
 
 namespace ccbt::apps {
@@ -71,6 +74,36 @@ std::optional<std::string> listen_interface(const std::string& s) {
   return s;
 }
 
+nlohmann::json strings(const std::vector<std::string>& v) {
+  auto j = nlohmann::json::array();
+  for (const auto& s : v) j.push_back(s);
+  return j;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+void report_reloads(const char* program, const std::vector<reload_event>& events, bool json, std::FILE* out,
+                    std::FILE* err) {
+  for (const auto& e : events) {
+    for (const auto& w : e.warnings) std::fprintf(err, "%s: configuration: warning: %s\n", program, w.c_str());
+    if (!e.ok) std::fprintf(err, "%s: configuration not reloaded, the running one is kept: %s\n", program, e.error.c_str());
+    else if (!e.applied.empty()) std::fprintf(err, "%s: configuration reloaded: %s\n", program, join(e.applied).c_str());
+    if (e.ok && !e.restart.empty())
+      std::fprintf(err, "%s: configuration: takes effect at the next start: %s\n", program, join(e.restart).c_str());
+    if (json) {
+      nlohmann::json j = {{"event", "config"}, {"ok", e.ok}, {"applied", strings(e.applied)},
+                          {"restart", strings(e.restart)}, {"download_rate_limit", e.running.download_rate_limit},
+                          {"upload_rate_limit", e.running.upload_rate_limit}};
+      if (!e.ok) j["error"] = e.error;
+      emit(out, j);
+    }
+  }
+}
+
 }  // namespace
 
 int run_transfer(const char* program, const transfer_options& opts, std::FILE* out, std::FILE* err) {
@@ -86,44 +119,84 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
     return 1;
   }
 
-  // Settings: defaults <- ccbt.toml <- CCBT_* environment <- --set <- the flags below.
+  // Settings: defaults <- ccbt.toml <- CCBT_* environment <- --set <- the flags below. The flags that
+  // map to settings become --set overrides, so a reload of the file keeps them.
   config::load_options lo;
   if (!opts.config.empty()) lo.config_path = opts.config;
   lo.overrides = opts.set;
-  auto loaded = config::load(lo);
-  if (!loaded) {
-    std::fprintf(err, "%s: configuration: %s\n", program, loaded.error().message().c_str());
-    return 2;
-  }
-  for (const auto& w : loaded->warnings) std::fprintf(err, "%s: warning: %s\n", program, w.message.c_str());
-  settings s = loaded->values;
-  const bool listen_from_flags = !opts.listen.empty();
-  if (listen_from_flags) s.listen_interfaces.clear();
+  std::vector<std::string> listen_ifaces;
   for (const auto& l : opts.listen) {
     auto iface = listen_interface(l);
     if (!iface) {
       std::fprintf(err, "%s: --listen %s: expected PORT or IP:PORT\n", program, l.c_str());
       return 2;
     }
-    s.listen_interfaces.push_back(*iface);
+    listen_ifaces.push_back(*iface);
   }
-  if (opts.no_resume)
-    s.resume_db.clear();
-  else if (!opts.resume_db.empty())
-    s.resume_db = opts.resume_db;
-  else if (s.resume_db.empty())
-    s.resume_db = (std::filesystem::path(opts.directory) / ".ccbt-resume.sqlite").string();
-  if (opts.max_peers > 0) s.max_connections_per_torrent = opts.max_peers;
+  if (!listen_ifaces.empty()) {
+    std::string list;
+    for (const auto& i : listen_ifaces) list += (list.empty() ? "" : ",") + i;
+    lo.overrides.push_back("network.listen_interfaces=" + list);
+  }
+  if (opts.max_peers > 0) lo.overrides.push_back("network.max_connections_per_torrent=" + std::to_string(opts.max_peers));
   if (!opts.strategy.empty()) {
-    if (opts.strategy == "rarest-first") s.strategy = piece_strategy::rarest_first;
-    else if (opts.strategy == "sequential") s.strategy = piece_strategy::sequential;
-    else if (opts.strategy == "round-robin") s.strategy = piece_strategy::round_robin;
+    if (opts.strategy == "rarest-first") lo.overrides.push_back("strategy.piece_strategy=rarest_first");
+    else if (opts.strategy == "sequential") lo.overrides.push_back("strategy.piece_strategy=sequential");
+    else if (opts.strategy == "round-robin") lo.overrides.push_back("strategy.piece_strategy=round_robin");
     else {
       std::fprintf(err, "%s: --strategy %s: expected rarest-first, sequential or round-robin\n", program,
                    opts.strategy.c_str());
       return 2;
     }
   }
+  torrent_overrides overrides;
+  for (const auto& [flag, text, field] : {std::tuple{"--download-limit", &opts.download_limit, &overrides.download_rate_limit},
+                                          std::tuple{"--upload-limit", &opts.upload_limit, &overrides.upload_rate_limit}}) {
+    if (text->empty()) continue;
+    const auto v = parse_size(*text);
+    if (!v || *v > (std::uint64_t{1} << 50)) {
+      std::fprintf(err, "%s: %s %s: expected a rate such as 500KiB or 2MiB\n", program, flag, text->c_str());
+      return 2;
+    }
+    *field = static_cast<std::int64_t>(*v);
+  }
+  std::optional<stream_target> stream;
+  if (!opts.stream.empty()) {
+    stream_target st;
+    const auto colon = opts.stream.find(':');
+    const auto file = parse_size(opts.stream.substr(0, colon));
+    const auto offset = colon == std::string::npos ? std::optional<std::uint64_t>(0) : parse_size(opts.stream.substr(colon + 1));
+    if (!file || !offset || opts.stream.substr(0, colon).find_first_not_of("0123456789") != std::string::npos) {
+      std::fprintf(err, "%s: --stream %s: expected FILE[:OFFSET] (a file index, a byte offset)\n", program,
+                   opts.stream.c_str());
+      return 2;
+    }
+    st.file = static_cast<std::size_t>(*file);
+    st.offset = *offset;
+    stream = st;
+  }
+  auto loaded = config::load(lo);
+  if (!loaded) {
+    std::fprintf(err, "%s: configuration: %s\n", program, loaded.error().message().c_str());
+    return 2;
+  }
+  for (const auto& w : loaded->warnings) std::fprintf(err, "%s: warning: %s\n", program, w.message.c_str());
+  // The resume store: a restart-only key, so fixing it as an override keeps reloads quiet.
+  std::optional<std::string> resume_db;
+  if (opts.no_resume)
+    resume_db = "";
+  else if (!opts.resume_db.empty())
+    resume_db = opts.resume_db;
+  else if (loaded->values.resume_db.empty())
+    resume_db = (std::filesystem::path(opts.directory) / ".ccbt-resume.sqlite").string();
+  if (resume_db) {
+    lo.overrides.push_back("state.resume_db=" + *resume_db);
+    if (auto r = config::apply_override(*loaded, lo.overrides.back()); !r) {
+      std::fprintf(err, "%s: --resume-db: %s\n", program, r.error().message().c_str());
+      return 2;
+    }
+  }
+  settings s = loaded->values;
   std::error_code ec;
   std::filesystem::create_directories(opts.directory, ec);
   if (ec) {
@@ -135,6 +208,17 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
   std::signal(SIGTERM, on_signal);
 
   session ses(s);
+  // --config FILE: edits of the file apply while running.
+  std::unique_ptr<live_config> live;
+  if (!opts.config.empty()) {
+    auto lc = live_config::start(ses, *loaded, lo);
+    if (!lc) {
+      std::fprintf(err, "%s: configuration %s: %s (edits will not be applied)\n", program, opts.config.c_str(),
+                   lc.error().message().c_str());
+    } else {
+      live = std::move(*lc);
+    }
+  }
   bool listening = false;
   for (const auto& a : ses.pop_alerts()) {
     if (a.kind == alert_kind::listen_failed) std::fprintf(err, "%s: %s\n", program, a.message.c_str());
@@ -148,10 +232,15 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
   p.peers = opts.peers;
   for (const auto& url : opts.trackers) p.trackers.push_back({url});
   p.seed_mode = opts.seed_mode;
+  p.overrides = overrides;
   auto h = ses.add_torrent(std::move(p));
   if (!h) {
     std::fprintf(err, "%s: %s\n", program, h.error().message().c_str());
     return 1;
+  }
+  if (stream && !h->set_stream(stream)) {
+    std::fprintf(err, "%s: --stream %s: the torrent has no file %zu\n", program, opts.stream.c_str(), stream->file);
+    return 2;
   }
   // After the torrent is added, so a peer that connects on this news finds it.
   if (opts.status_json) emit(out, {{"event", "listening"}, {"port", ses.listen_port()}});
@@ -194,6 +283,7 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
         emit(out, j);
       }
     }
+    if (live) report_reloads(program, live->take_events(), opts.status_json, out, err);
     if (exit_code != 0) break;
     const auto now = std::chrono::steady_clock::now();
     const auto st = h->status();

@@ -26,6 +26,9 @@ struct transfer_options {
   int max_peers = 0;
   std::string config;                  // --config FILE (else the search path of docs/configuration.md)
   std::vector<std::string> set;        // --set section.key=value
+  std::string download_limit;          // --download-limit RATE: this torrent (per-torrent override)
+  std::string upload_limit;            // --upload-limit RATE
+  std::string stream;                  // --stream FILE[:OFFSET]: fetch this file position first, in order
 };
 
 // Returns the process exit code: 0 done (or seeding stopped by a signal), 1 error, 3 time limit.

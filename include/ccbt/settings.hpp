@@ -54,6 +54,8 @@ struct settings {
   // ---- rates (bytes/s, 0 = unlimited)
   std::int64_t download_rate_limit = 0;
   std::int64_t upload_rate_limit = 0;
+  std::int64_t peer_download_rate_limit = 0;  // each peer connection
+  std::int64_t peer_upload_rate_limit = 0;
 
   // ---- bans
   int hash_failures_to_ban = 2;              // pieces a peer contributed to that failed their hash

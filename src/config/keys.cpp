@@ -171,6 +171,12 @@ const descriptor table[] = {
     {{"limits", "upload_rate", vt::size, am::live, "bytes/s", 0, tib, {},
       "Upload rate of all torrents together; 0 = unlimited."},
      &settings::upload_rate_limit},
+    {{"limits", "peer_download_rate", vt::size, am::live, "bytes/s", 0, tib, {},
+      "Download rate of each peer connection; 0 = unlimited."},
+     &settings::peer_download_rate_limit},
+    {{"limits", "peer_upload_rate", vt::size, am::live, "bytes/s", 0, tib, {},
+      "Upload rate to each peer connection; 0 = unlimited."},
+     &settings::peer_upload_rate_limit},
 
     // ---- security
     {{"security", "hash_failures_to_ban", vt::integer, am::live, "", 1, 1000, {},

@@ -75,7 +75,7 @@ std::optional<torrent_handle> session::find_torrent(const sha1_hash& id) const {
 }
 std::uint16_t session::listen_port() const { return impl_->listen_port(); }
 session_stats session::stats() const { return impl_->stats(); }
-void session::apply_settings(const settings& s) { impl_->apply_settings(s); }
+std::vector<std::string> session::apply_settings(const settings& s) { return impl_->apply_settings(s); }
 std::vector<alert> session::pop_alerts() { return impl_->pop_alerts(); }
 bool session::wait_for_alert(std::chrono::milliseconds timeout) { return impl_->wait_for_alert(timeout); }
 
@@ -132,6 +132,19 @@ void torrent_handle::set_piece_priority(std::uint32_t piece, std::uint8_t priori
 }
 void torrent_handle::set_strategy(piece_strategy s) const {
   with_torrent(s_, id_, 0, [&](session_detail::torrent& t) { t.set_strategy(s); return 0; });
+}
+void torrent_handle::set_overrides(const torrent_overrides& o) const {
+  with_torrent(s_, id_, 0, [&](session_detail::torrent& t) {
+    t.set_overrides(o);
+    t.session().save_overrides(t);
+    return 0;
+  });
+}
+torrent_overrides torrent_handle::overrides() const {
+  return with_torrent(s_, id_, torrent_overrides{}, [](session_detail::torrent& t) { return t.overrides(); });
+}
+bool torrent_handle::set_stream(const std::optional<stream_target>& target) const {
+  return with_torrent(s_, id_, false, [&](session_detail::torrent& t) { return t.set_stream(target); });
 }
 void torrent_handle::force_recheck() const {
   with_torrent(s_, id_, 0, [](session_detail::torrent& t) { t.force_recheck(); return 0; });

@@ -6,6 +6,7 @@
 
 #include "net/endpoint.hpp"
 #include "session/announcer.hpp"
+#include "session/live_settings.hpp"
 #include "session/torrent.hpp"
 
 namespace ccbt::session_detail {
@@ -64,9 +65,14 @@ session_impl::session_impl(const settings& s)
                                              [this](std::function<void()> f) { asio::post(ioc_, std::move(f)); });
   disk_->set_writable_handler([this] { writable_signal_.cancel(); });
   writable_signal_.expires_at(clock::time_point::max());
+  bandwidth_ = std::make_unique<session_detail::bandwidth>(ioc_);
+  apply_rate_settings(*bandwidth_, settings_);
 }
 
-session_impl::~session_impl() { shutdown(); }
+session_impl::~session_impl() {
+  shutdown();
+  bandwidth_->stop();
+}
 
 void session_impl::start() {
   if (!settings_.resume_db.empty()) {
@@ -197,8 +203,10 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params p) {
   const auto id = p.torrent->hashes().id();
   return call([&]() -> result<torrent_handle> {
     if (torrents_.count(id) != 0) return make_error(std::errc::file_exists, "torrent already added: " + id.to_hex());
+    restore_overrides(p);
     auto t = std::make_shared<torrent>(*this, std::move(p));
     torrents_.emplace(id, t);
+    save_overrides(*t);
     alert a;
     a.kind = alert_kind::torrent_added;
     a.torrent = id;
@@ -277,12 +285,15 @@ session_stats session_impl::stats() {
   });
 }
 
-void session_impl::apply_settings(const settings& s) {
-  call([&] {
-    // Live: limits, queue sizes, choker. Listen interfaces and disk threads need a restart.
-    auto keep_listen = settings_.listen_interfaces;
-    settings_ = s;
-    settings_.listen_interfaces = std::move(keep_listen);
+std::vector<std::string> session_impl::apply_settings(const settings& s) {
+  return call([&] {
+    // Live: limits, queue sizes, choker, strategy. Listen sockets, peer id, disk and resume store
+    // keep their running values (restart_keys() names them).
+    auto changed = restart_keys(settings_, s);
+    settings_ = keep_restart_keys(settings_, s);
+    apply_rate_settings(*bandwidth_, settings_);
+    for (auto& [id, t] : std::map(torrents_)) t->on_settings_changed();
+    return changed;
   });
 }
 
@@ -380,6 +391,7 @@ std::optional<resume::torrent_id> session_impl::resume_id(torrent& t) {
     return std::nullopt;
   }
   resume_ids_.emplace(t.id(), *id);
+  save_overrides(t);
   return *id;
 }
 

@@ -27,6 +27,7 @@
 #include "picker/piece_picker.hpp"
 #include "picker/request_pipeline.hpp"
 #include "session/peer_list.hpp"
+#include "ratelimit/limiter.hpp"
 #include "session/rate.hpp"
 #include "storage/disk_io.hpp"
 #include "wire/handshake.hpp"
@@ -80,6 +81,15 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   void set_piece_priority(std::uint32_t piece, std::uint8_t priority);
   void set_strategy(piece_strategy s);
   void force_recheck();
+  // Per-torrent overrides (torrent_overrides.cpp): limits, connections, slots, strategy, streaming.
+  [[nodiscard]] const torrent_overrides& overrides() const noexcept { return overrides_; }
+  void set_overrides(const torrent_overrides& o);
+  void on_settings_changed();  // the session's settings changed: re-apply what is not overridden
+  [[nodiscard]] int max_connections() const noexcept;
+  [[nodiscard]] int unchoke_slots() const noexcept;
+  [[nodiscard]] ratelimit::torrent_id bandwidth_slot() const noexcept { return bw_slot_; }
+  // false: no such file.
+  bool set_stream(const std::optional<stream_target>& target);
   [[nodiscard]] bool is_banned(const net::tcp::endpoint& ep) const;
   [[nodiscard]] bool accepts_connection() const noexcept;
   // Tracker announces (announcer.hpp); null before start().
@@ -169,6 +179,10 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   clock::time_point next_optimistic_{};
   std::int64_t seconds_ = 0;  // monotonic seconds for the choker
   std::mt19937_64 rng_;
+
+  torrent_overrides overrides_;
+  ratelimit::torrent_id bw_slot_ = ratelimit::no_torrent;
+  std::optional<stream_target> stream_;
 };
 
 }  // namespace ccbt::session_detail

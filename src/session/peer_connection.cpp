@@ -27,7 +27,8 @@ peer_connection::peer_connection(std::shared_ptr<torrent> t, net::tcp::socket so
       token_(token),
       endpoint_(std::move(endpoint)),
       decoder_(wire::decoder_options{}),
-      pipeline_(torrent_->pipeline_config()) {
+      pipeline_(torrent_->pipeline_config()),
+      bw_(torrent_->session().bandwidth(), socket_.get_executor(), torrent_->bandwidth_slot()) {
   send_signal_.expires_at(clock::time_point::max());
 }
 
@@ -60,6 +61,7 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   std::string out;
   wire::encode(out, ours);
   auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+  bw_.consume(direction::upload, static_cast<std::int64_t>(wn));  // handshakes cannot wait
   if (wec) {
     disconnect("handshake send: " + wec.message());
     co_return false;
@@ -70,6 +72,7 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   while (!parser.done()) {
     const std::size_t need = parser.bytes_needed();
     auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(buf.data(), need), use_nothrow);
+    bw_.consume(direction::download, static_cast<std::int64_t>(n));
     if (ec) {
       disconnect("handshake: " + ec.message());
       co_return false;
@@ -89,6 +92,7 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
     disconnect("connected to ourselves");
     co_return false;
   }
+  peer_id_ = hs.id;
   features_ = wire::negotiate(ours.reserved, hs.reserved);
   decoder_.set_features(features_);
   decoder_.set_geometry(torrent_->info().num_pieces(), torrent_->info().piece_length());
@@ -106,6 +110,7 @@ void peer_connection::disconnect(const std::string& reason, bool protocol_error)
   socket_.shutdown(net::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   send_signal_.cancel();
+  bw_.close();
   // Our requests go back to the pool; its pieces no longer count.
   torrent_->on_peer_closed(*this, reason, protocol_error, availability_reported_);
   requests_.clear();
@@ -143,7 +148,10 @@ net::awaitable<void> peer_connection::read_loop() {
     co_await wait_writable();
     if (closed_) co_return;
     auto space = decoder_.prepare(16 * 1024 + 64);
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), use_nothrow);
+    const auto allowed = bw_.chunk(direction::download, static_cast<std::int64_t>(space.size()));
+    if (!co_await bw_.acquire(direction::download, allowed)) co_return;
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), static_cast<std::size_t>(allowed)), use_nothrow);
+    bw_.refund(direction::download, allowed - static_cast<std::int64_t>(n));
     if (ec) {
       disconnect(ec == asio::error::eof ? "connection closed by peer" : "read: " + ec.message());
       co_return;
@@ -170,7 +178,10 @@ net::awaitable<bool> peer_connection::read_block(const wire::piece_header& h) {
     // The rest of the block goes straight from the socket into its final buffer.
     co_await wait_writable();
     if (closed_) co_return false;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.data() + got, length - got), use_nothrow);
+    const auto allowed = bw_.chunk(direction::download, static_cast<std::int64_t>(length - got));
+    if (!co_await bw_.acquire(direction::download, allowed)) co_return false;
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.data() + got, static_cast<std::size_t>(allowed)), use_nothrow);
+    bw_.refund(direction::download, allowed - static_cast<std::int64_t>(n));
     if (ec) {
       disconnect(ec == asio::error::eof ? "connection closed by peer" : "read: " + ec.message());
       co_return false;
@@ -364,7 +375,8 @@ void peer_connection::on_cancel(const wire::cancel& c) {
 }
 
 bool peer_connection::on_extended(const wire::extended& m) {
-  if (m.id != 0) return true;  // extensions we offered none of yet (ut_metadata / ut_pex come later)
+  if (m.id == pex_state::local_id && torrent_->pex_allowed()) return pex_receive(*this, *torrent_, m.payload);
+  if (m.id != 0) return true;  // extensions we did not offer: ignored
   auto hs = wire::decode_extension_handshake(m.payload);
   if (!hs) {
     disconnect("extension handshake: " + hs.error().message(), true);
@@ -372,7 +384,9 @@ bool peer_connection::on_extended(const wire::extended& m) {
   }
   if (hs->client) client_ = *hs->client;
   if (hs->reqq) their_reqq_ = *hs->reqq;
-  return true;
+  pex_.on_handshake(*hs);
+  if (incoming_ && hs->listen_port) torrent_->on_peer_listen_port(*this, *hs->listen_port);
+  return !closed_;
 }
 
 // ---- requests we send --------------------------------------------------------------------------
@@ -462,8 +476,14 @@ void peer_connection::serve_uploads() {
   // and one completion for up to max_coalesced_bytes instead of one per 16 KiB block.
   constexpr std::size_t max_reads_in_flight = 8;
   constexpr std::uint32_t max_coalesced_bytes = 256 * 1024;
+  // Under an upload limit the queue holds about a second of it: what is queued delays our own
+  // protocol messages (requests!) behind it.
+  const std::size_t queue_cap =
+      bw_.limited(direction::upload)
+          ? std::clamp<std::size_t>(static_cast<std::size_t>(bw_.tightest_rate(direction::upload)), 64 * 1024, max_send_queue_bytes)
+          : max_send_queue_bytes;
   while (!closed_ && !uploads_.empty() && reading_.size() < max_reads_in_flight * 16 &&
-         send_queue_bytes_ < max_send_queue_bytes) {
+         send_queue_bytes_ < queue_cap) {
     std::vector<upload_job> group{uploads_.front()};
     uploads_.pop_front();
     std::uint32_t total = group.front().length;
@@ -545,17 +565,27 @@ net::awaitable<void> peer_connection::write_loop() {
       co_await send_signal_.async_wait(use_nothrow);
       continue;
     }
-    // Scatter-gather: up to 64 items (protocol bytes and block payloads) in one write.
+    // Scatter-gather: up to 64 items (protocol bytes and block payloads) in one write. Under an
+    // upload limit: protocol-only items go at once (charged, so payload repays them), payload
+    // items one quantum at a time through the fair queue.
     bufs.clear();
     std::size_t items = 0, bytes = 0;
+    const bool protocol_only = !send_queue_.front().buffer;
+    const auto max_bytes = static_cast<std::size_t>(bw_.chunk(direction::upload, std::int64_t{1} << 20));
     for (auto& it : send_queue_) {
-      if (items == 64 || bytes >= (std::size_t{1} << 20)) break;
+      if (items == 64 || bytes >= max_bytes || (protocol_only && it.buffer)) break;
       if (!it.head.empty()) bufs.emplace_back(it.head.data(), it.head.size());
       if (it.length != 0) bufs.emplace_back(it.payload(), it.length);
       bytes += it.head.size() + it.length;
       ++items;
     }
     writing_items_ = items;
+    if (protocol_only) {
+      bw_.consume(direction::upload, static_cast<std::int64_t>(bytes));
+    } else if (!co_await bw_.acquire(direction::upload, static_cast<std::int64_t>(bytes))) {
+      writing_items_ = 0;
+      co_return;
+    }
     auto [ec, n] = co_await asio::async_write(socket_, bufs, use_nothrow);
     writing_items_ = 0;
     if (closed_) co_return;
@@ -576,6 +606,7 @@ void peer_connection::send_extension_handshake() {
   h.client = "ccbt/0.1.0";
   h.reqq = static_cast<std::uint32_t>(max_pending_uploads);
   if (const auto port = torrent_->session().listen_port_value(); port != 0) h.listen_port = port;
+  if (torrent_->pex_allowed()) h.m.emplace(wire::ut_pex_name, pex_state::local_id);
   const auto payload = wire::encode_extension_handshake(h);
   send(wire::extended{0, payload});
 }
@@ -609,6 +640,11 @@ void peer_connection::send_hash_reject(const wire::hash_request& r) {
   send(rej);
 }
 
+void peer_connection::send_extended(std::uint8_t id, const std::string& payload) {
+  if (!connected() || !features_.extended) return;
+  send(wire::extended{id, payload});
+}
+
 void peer_connection::on_torrent_complete() {
   if (!connected()) return;
   update_interest();
@@ -634,6 +670,7 @@ void peer_connection::tick(clock::time_point now) {
   }
   if (timed_out) pipeline_.on_timeout();
   if (!requests_.empty() && now - last_block_ > std::chrono::seconds(s.snub_timeout_s)) snubbed_ = true;
+  pex_tick(*this, *torrent_, now);
   if (now - last_send_ > keep_alive_interval && send_queue_.empty()) send(wire::keep_alive{});
   fill_requests();
 }

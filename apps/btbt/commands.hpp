@@ -27,5 +27,7 @@ command add_remove(CLI::App& app);
 command add_files(CLI::App& app);
 command add_peers(CLI::App& app);
 command add_config(CLI::App& app);
+command add_trackers(CLI::App& app);
+command add_limits(CLI::App& app);
 
 }  // namespace ccbt::btbt

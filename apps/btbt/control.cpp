@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -388,6 +389,131 @@ command add_config(CLI::App& app) {
       return 0;
     }
     return 1;
+  };
+}
+
+}  // namespace ccbt::btbt
+
+namespace ccbt::btbt {
+namespace {
+
+// "%"-encodes a query value.
+std::string url_encode(std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[u >> 4]);
+      out.push_back(hex[u & 15]);
+    }
+  }
+  return out;
+}
+
+void print_trackers(const nlohmann::json& trackers) {
+  std::printf("%4s %-13s %6s %6s %8s  %s\n", "TIER", "STATE", "SEEDS", "PEERS", "NEXT", "URL");
+  for (const auto& t : trackers) {
+    auto num = [](const nlohmann::json& v) { return v.is_null() ? std::string("-") : std::to_string(v.get<std::int64_t>()); };
+    std::printf("%4d %-13s %6s %6s %8s  %s\n", t["tier"].get<int>(), t["state"].get<std::string>().c_str(),
+                num(t["seeds"]).c_str(), num(t["leechers"]).c_str(),
+                t["next_announce_s"].is_null() ? "-" : apps::format_duration(t["next_announce_s"].get<double>()).c_str(),
+                t["url"].get<std::string>().c_str());
+    if (!t["last_error"].get<std::string>().empty())
+      std::printf("%4s %s\n", "", ("error: " + t["last_error"].get<std::string>()).c_str());
+  }
+}
+
+}  // namespace
+
+command add_trackers(CLI::App& app) {
+  struct opts {
+    std::string torrent;
+    std::vector<std::string> add;
+    int tier = 0;
+    std::vector<std::string> remove;
+    bool announce = false;
+    bool json = false;
+  };
+  auto o = std::make_shared<opts>();
+  auto* cmd = app.add_subcommand("trackers", "List a torrent's trackers; add, remove, announce now");
+  cmd->add_option("torrent", o->torrent, "list index or info-hash prefix")->required();
+  cmd->add_option("--add", o->add, "add this tracker URL (repeatable; kept across restarts)");
+  cmd->add_option("--tier", o->tier, "tier for --add (default 0)");
+  cmd->add_option("--remove", o->remove, "remove this tracker URL (repeatable; kept across restarts)");
+  cmd->add_flag("--announce", o->announce, "announce now (as far as each tracker's min interval allows)");
+  cmd->add_flag("--json", o->json, "JSON output");
+  return [o]() -> int {
+    const auto id = resolve_torrent(o->torrent);
+    nlohmann::json j;
+    for (const auto& url : o->add) j = api("POST", torrent_path(id, "trackers"), nlohmann::json{{"url", url}, {"tier", o->tier}});
+    for (const auto& url : o->remove) j = api("DELETE", torrent_path(id, "trackers") + "?url=" + url_encode(url));
+    if (o->announce) j = api("POST", torrent_path(id, "reannounce"));
+    if (j.is_null()) j = api("GET", torrent_path(id, "trackers"));
+    if (o->json) std::printf("%s\n", j.dump(2).c_str());
+    else print_trackers(j["trackers"]);
+    return 0;
+  };
+}
+
+command add_limits(CLI::App& app) {
+  struct opts {
+    std::string torrent;
+    std::string download, upload, max_peers, slots;
+    bool json = false;
+  };
+  auto o = std::make_shared<opts>();
+  auto* cmd = app.add_subcommand("limits", "Show or set a torrent's own limits (\"none\": follow the session)");
+  cmd->add_option("torrent", o->torrent, "list index or info-hash prefix")->required();
+  cmd->add_option("--download", o->download, "download rate, e.g. 2MiB (per second; 0 = unlimited; none)");
+  cmd->add_option("--upload", o->upload, "upload rate, e.g. 500KiB (per second; 0 = unlimited; none)");
+  cmd->add_option("--max-peers", o->max_peers, "peer connections of this torrent (none)");
+  cmd->add_option("--slots", o->slots, "upload slots of this torrent (none)");
+  cmd->add_flag("--json", o->json, "JSON output");
+  return [o]() -> int {
+    const auto id = resolve_torrent(o->torrent);
+    nlohmann::json body = nlohmann::json::object();
+    auto rate = [](const std::string& name, const std::string& text) -> nlohmann::json {
+      if (text == "none") return nullptr;
+      std::string t = text;
+      if (t.size() > 2 && t.substr(t.size() - 2) == "/s") t.resize(t.size() - 2);
+      auto v = apps::parse_size(t);
+      if (!v) throw std::runtime_error(name + ": expected a rate such as 2MiB, 0 or none, not \"" + text + "\"");
+      return *v;
+    };
+    auto count = [](const std::string& name, const std::string& text) -> nlohmann::json {
+      if (text == "none") return nullptr;
+      try {
+        std::size_t used = 0;
+        const int v = std::stoi(text, &used);
+        if (used == text.size()) return v;
+      } catch (const std::logic_error&) {
+      }
+      throw std::runtime_error(name + ": expected a number or none, not \"" + text + "\"");
+    };
+    if (!o->download.empty()) body["download_rate_limit"] = rate("--download", o->download);
+    if (!o->upload.empty()) body["upload_rate_limit"] = rate("--upload", o->upload);
+    if (!o->max_peers.empty()) body["max_connections"] = count("--max-peers", o->max_peers);
+    if (!o->slots.empty()) body["unchoke_slots"] = count("--slots", o->slots);
+    auto j = body.empty() ? api("GET", torrent_path(id)) : api("POST", torrent_path(id, "options"), body);
+    const auto& ov = j["overrides"];
+    if (o->json) {
+      std::printf("%s\n", ov.dump(2).c_str());
+      return 0;
+    }
+    auto show_rate = [](const nlohmann::json& v) {
+      if (v.is_null()) return std::string("session");
+      return v.get<std::int64_t>() == 0 ? std::string("unlimited") : apps::format_rate(v.get<double>());
+    };
+    auto show_count = [](const nlohmann::json& v) { return v.is_null() ? std::string("session") : std::to_string(v.get<int>()); };
+    std::printf("download:  %s\n", show_rate(ov["download_rate_limit"]).c_str());
+    std::printf("upload:    %s\n", show_rate(ov["upload_rate_limit"]).c_str());
+    std::printf("max peers: %s\n", show_count(ov["max_connections"]).c_str());
+    std::printf("slots:     %s\n", show_count(ov["unchoke_slots"]).c_str());
+    return 0;
   };
 }
 

@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   add(&ccbt::btbt::add_files);
   add(&ccbt::btbt::add_peers);
   add(&ccbt::btbt::add_config);
+  add(&ccbt::btbt::add_trackers);
+  add(&ccbt::btbt::add_limits);
 
   try {
     app.parse(argc, argv);

@@ -257,19 +257,79 @@ api_result<std::vector<std::string>> parse_peers_request(std::string_view body) 
   return p;
 }
 
+namespace {
+template <class T>
+api_result<void> integer_option(const json& obj, const char* name, std::int64_t lo, std::int64_t hi,
+                                option_change<T>& out) {
+  if (!obj.contains(name)) return {};
+  out.present = true;
+  const auto& v = obj.at(name);
+  if (v.is_null()) return {};
+  if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) ||
+      v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi)
+    return tl::unexpected(bad_request(std::string("\"") + name + "\" must be an integer in " + std::to_string(lo) + ".." +
+                                      std::to_string(hi) + " or null"));
+  out.value = static_cast<T>(v.get<std::int64_t>());
+  return {};
+}
+}  // namespace
+
 api_result<options_request> parse_options_request(std::string_view body) {
   auto j = parse_object(body);
   if (!j) return tl::unexpected(j.error());
-  static constexpr std::array<std::string_view, 1> known = {"strategy"};
+  static constexpr std::array<std::string_view, 5> known = {"strategy", "download_rate_limit", "upload_rate_limit",
+                                                            "max_connections", "unchoke_slots"};
   if (auto k = only_known(*j, known); !k) return tl::unexpected(k.error());
+  if (j->empty()) return tl::unexpected(bad_request("no option given (known: strategy, download_rate_limit, "
+                                                    "upload_rate_limit, max_connections, unchoke_slots)"));
   options_request r;
   if (j->contains("strategy")) {
-    auto s = get_string(*j, "strategy");
-    if (!s) return tl::unexpected(s.error());
-    r.strategy = parse_strategy(*s);
-    if (!r.strategy) return tl::unexpected(bad_request("\"strategy\" must be rarest_first, sequential or round_robin"));
+    r.strategy.present = true;
+    if (!j->at("strategy").is_null()) {
+      auto s = get_string(*j, "strategy");
+      if (!s) return tl::unexpected(s.error());
+      r.strategy.value = parse_strategy(*s);
+      if (!r.strategy.value)
+        return tl::unexpected(bad_request("\"strategy\" must be rarest_first, sequential, round_robin or null"));
+    }
   }
-  if (!r.strategy) return tl::unexpected(bad_request("no option given (known: \"strategy\")"));
+  constexpr std::int64_t tib = std::int64_t{1} << 40;
+  for (auto res : {integer_option(*j, "download_rate_limit", 0, tib, r.download_rate_limit),
+                   integer_option(*j, "upload_rate_limit", 0, tib, r.upload_rate_limit),
+                   integer_option(*j, "max_connections", 1, 65535, r.max_connections),
+                   integer_option(*j, "unchoke_slots", 1, 1000, r.unchoke_slots)})
+    if (!res) return tl::unexpected(res.error());
+  return r;
+}
+
+bool plausible_tracker_url(std::string_view url) {
+  if (url.size() > 2048) return false;
+  if (!(url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0 || url.rfind("udp://", 0) == 0)) return false;
+  const auto host = url.substr(url.find("://") + 3);
+  if (host.empty() || host.front() == '/' || host.front() == ':') return false;
+  for (const char c : url)
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) return false;
+  return true;
+}
+
+api_result<tracker_request> parse_tracker_request(std::string_view body) {
+  auto j = parse_object(body);
+  if (!j) return tl::unexpected(j.error());
+  static constexpr std::array<std::string_view, 2> known = {"url", "tier"};
+  if (auto k = only_known(*j, known); !k) return tl::unexpected(k.error());
+  if (!j->contains("url")) return tl::unexpected(bad_request("\"url\" is required"));
+  auto url = get_string(*j, "url");
+  if (!url) return tl::unexpected(url.error());
+  if (!plausible_tracker_url(*url))
+    return tl::unexpected(bad_request("\"url\" must be an http://, https:// or udp:// tracker URL (printable ASCII)"));
+  tracker_request r;
+  r.url = std::move(*url);
+  if (j->contains("tier")) {
+    const auto& t = j->at("tier");
+    if (!t.is_number_integer() || t.get<std::int64_t>() < 0 || t.get<std::int64_t>() > 1000)
+      return tl::unexpected(bad_request("\"tier\" must be an integer in 0..1000"));
+    r.tier = static_cast<int>(t.get<std::int64_t>());
+  }
   return r;
 }
 

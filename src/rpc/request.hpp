@@ -42,15 +42,35 @@ struct add_request {
 // POST /api/v1/torrents/{id}/peers: {"peers": ["127.0.0.1:6881"]}
 [[nodiscard]] api_result<std::vector<std::string>> parse_peers_request(std::string_view body);
 
-// POST /api/v1/torrents/{id}/options: {"strategy": "sequential"}
+// POST /api/v1/torrents/{id}/options: {"strategy": "sequential", "download_rate_limit": 1048576,
+// "upload_rate_limit": null, "max_connections": 20, "unchoke_slots": 4}. A field given as null goes
+// back to following the session's settings; a field left out is unchanged.
+template <class T>
+struct option_change {
+  bool present = false;
+  std::optional<T> value;  // nullopt with present: cleared
+};
 struct options_request {
-  std::optional<piece_strategy> strategy;
+  option_change<piece_strategy> strategy;
+  option_change<std::int64_t> download_rate_limit;  // bytes/s, 0 = unlimited
+  option_change<std::int64_t> upload_rate_limit;
+  option_change<int> max_connections;
+  option_change<int> unchoke_slots;
 };
 [[nodiscard]] api_result<options_request> parse_options_request(std::string_view body);
 
 // PUT /api/v1/config/{key}: {"value": "16 MiB"} (a string as typed for --set; numbers and booleans
 // are taken as their text).
 [[nodiscard]] api_result<std::string> parse_config_value(std::string_view body);
+
+// POST /api/v1/torrents/{id}/trackers: {"url": "udp://tracker.example:6969/announce", "tier": 0}
+struct tracker_request {
+  std::string url;
+  int tier = 0;
+};
+[[nodiscard]] api_result<tracker_request> parse_tracker_request(std::string_view body);
+// http://, https:// or udp:// followed by printable ASCII, at most 2048 characters.
+[[nodiscard]] bool plausible_tracker_url(std::string_view url);
 
 // "rarest_first" | "sequential" | "round_robin"
 [[nodiscard]] std::optional<piece_strategy> parse_strategy(std::string_view s);

@@ -28,11 +28,26 @@ api_result<json> dispatch_torrent(engine& e, std::string_view method, const targ
   }
   if (t.segments.size() != 5) return tl::unexpected(not_found("no such endpoint"));
   const auto& sub = t.segments[4];
-  if (sub == "pause" || sub == "resume" || sub == "recheck") {
+  if (sub == "pause" || sub == "resume" || sub == "recheck" || sub == "reannounce") {
     if (method != "POST") return tl::unexpected(method_not_allowed(method, "POST"));
     if (sub == "pause") return e.pause(*id);
     if (sub == "resume") return e.resume(*id);
+    if (sub == "reannounce") return e.reannounce(*id);
     return e.recheck(*id);
+  }
+  if (sub == "trackers") {
+    if (method == "GET") return e.trackers(*id);
+    if (method == "POST") {
+      auto r = parse_tracker_request(body);
+      if (!r) return tl::unexpected(r.error());
+      return e.add_tracker(*id, *r);
+    }
+    if (method == "DELETE") {
+      const auto url = t.param("url");
+      if (!url || url->empty()) return tl::unexpected(bad_request("DELETE .../trackers needs ?url=<the tracker URL, %-encoded>"));
+      return e.remove_tracker(*id, std::string(*url));
+    }
+    return tl::unexpected(method_not_allowed(method, "GET, POST, DELETE"));
   }
   if (sub == "files") {
     if (method == "GET") return e.files(*id);

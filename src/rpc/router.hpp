@@ -39,6 +39,10 @@ class engine {
   virtual api_result<json> peers(const sha1_hash& id) = 0;
   virtual api_result<json> add_peers(const sha1_hash& id, const std::vector<std::string>& peers) = 0;
   virtual api_result<json> set_options(const sha1_hash& id, const options_request& o) = 0;
+  virtual api_result<json> trackers(const sha1_hash& id) = 0;
+  virtual api_result<json> add_tracker(const sha1_hash& id, const tracker_request& t) = 0;
+  virtual api_result<json> remove_tracker(const sha1_hash& id, const std::string& url) = 0;
+  virtual api_result<json> reannounce(const sha1_hash& id) = 0;
   virtual api_result<json> config() = 0;
   virtual api_result<json> config_get(std::string_view key) = 0;
   virtual api_result<json> config_set(std::string_view key, const std::string& value) = 0;

@@ -20,6 +20,33 @@ json hashes_json(const info_hash& h) {
   return j;
 }
 
+json optional_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); }
+json optional_json(const std::optional<int>& v) { return v ? json(*v) : json(nullptr); }
+
+json overrides_json(const torrent_overrides& o) {
+  return json{{"download_rate_limit", optional_json(o.download_rate_limit)},
+              {"upload_rate_limit", optional_json(o.upload_rate_limit)},
+              {"max_connections", optional_json(o.max_connections)},
+              {"unchoke_slots", optional_json(o.unchoke_slots)},
+              {"strategy", o.strategy ? json(strategy_name(*o.strategy)) : json(nullptr)}};
+}
+
+json tracker_json(const tracker_status& t) {
+  auto opt = [](const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); };
+  return json{{"url", t.url},
+              {"tier", t.tier},
+              {"state", to_string(t.state)},
+              {"fails", t.fails},
+              {"last_error", t.last_error},
+              {"warning", t.warning},
+              {"seeds", opt(t.seeds)},
+              {"leechers", opt(t.leechers)},
+              {"downloaded", opt(t.downloaded)},
+              {"next_announce_s", opt(t.next_announce_s)},
+              {"last_announce_s", opt(t.last_announce_s)},
+              {"interval_s", t.interval_s},
+              {"min_interval_s", t.min_interval_s}};
+}
 }  // namespace
 
 session_engine::session_engine(session& s, state_store& store, engine_context ctx)
@@ -37,7 +64,12 @@ result<torrent_handle> session_engine::start(const stored_torrent& rec,
   p.peers = rec.peers;
   p.file_priorities = rec.file_priorities;
   if (!rec.strategy.empty()) p.strategy = parse_strategy(rec.strategy);
-  return ses_.add_torrent(std::move(p));
+  auto h = ses_.add_torrent(std::move(p));
+  if (h) {
+    for (const auto& [tier, url] : rec.trackers_added) (void)h->add_tracker(url, tier);
+    for (const auto& url : rec.trackers_removed) (void)h->remove_tracker(url);
+  }
+  return h;
 }
 
 std::vector<std::string> session_engine::restore() {
@@ -174,6 +206,8 @@ api_result<json> session_engine::status(const sha1_hash& id) {
   j["total_failed_bytes"] = st.total_failed_bytes;
   j["num_unchoked"] = st.num_unchoked;
   j["strategy"] = (*e)->rec.strategy.empty() ? strategy_name(ctx_.config.strategy) : (*e)->rec.strategy;
+  j["overrides"] = overrides_json((*e)->handle.overrides());
+  j["num_trackers"] = (*e)->handle.trackers().size();
   j["peers_given"] = (*e)->rec.peers;
   j["added_at"] = (*e)->rec.added_at;
   j["comment"] = info.comment();
@@ -305,12 +339,69 @@ api_result<json> session_engine::add_peers(const sha1_hash& id, const std::vecto
 api_result<json> session_engine::set_options(const sha1_hash& id, const options_request& o) {
   auto e = lookup(id);
   if (!e) return tl::unexpected(e.error());
-  if (o.strategy) {
-    if (auto r = store_.set_strategy((*e)->rec.id, strategy_name(*o.strategy)); !r) return tl::unexpected(db_error(r.error()));
-    (*e)->rec.strategy = strategy_name(*o.strategy);
-    (*e)->handle.set_strategy(*o.strategy);
+  auto ov = (*e)->handle.overrides();
+  if (o.strategy.present) {
+    const std::string name = o.strategy.value ? strategy_name(*o.strategy.value) : "";
+    if (auto r = store_.set_strategy((*e)->rec.id, name); !r) return tl::unexpected(db_error(r.error()));
+    (*e)->rec.strategy = name;
+    ov.strategy = o.strategy.value;
   }
+  if (o.download_rate_limit.present) ov.download_rate_limit = o.download_rate_limit.value;
+  if (o.upload_rate_limit.present) ov.upload_rate_limit = o.upload_rate_limit.value;
+  if (o.max_connections.present) ov.max_connections = o.max_connections.value;
+  if (o.unchoke_slots.present) ov.unchoke_slots = o.unchoke_slots.value;
+  // Kept by the session's resume store with the torrent (restored when it is added again).
+  (*e)->handle.set_overrides(ov);
   return status(id);
+}
+
+api_result<json> session_engine::trackers(const sha1_hash& id) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  json arr = json::array();
+  for (const auto& t : (*e)->handle.trackers()) arr.push_back(tracker_json(t));
+  return json{{"id", (*e)->rec.id}, {"trackers", std::move(arr)}};
+}
+
+api_result<json> session_engine::add_tracker(const sha1_hash& id, const tracker_request& t) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  for (const auto& existing : (*e)->handle.trackers())
+    if (existing.url == t.url) return tl::unexpected(api_error{409, "duplicate_tracker", t.url + " is already a tracker of this torrent"});
+  auto added = (*e)->rec.trackers_added;
+  auto removed = (*e)->rec.trackers_removed;
+  added.emplace_back(t.tier, t.url);
+  removed.erase(std::remove(removed.begin(), removed.end(), t.url), removed.end());
+  if (auto r = store_.set_trackers((*e)->rec.id, added, removed); !r) return tl::unexpected(db_error(r.error()));
+  (*e)->rec.trackers_added = std::move(added);
+  (*e)->rec.trackers_removed = std::move(removed);
+  (void)(*e)->handle.add_tracker(t.url, t.tier);
+  return trackers(id);
+}
+
+api_result<json> session_engine::remove_tracker(const sha1_hash& id, const std::string& url) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  bool known = false;
+  for (const auto& existing : (*e)->handle.trackers()) known = known || existing.url == url;
+  if (!known) return tl::unexpected(not_found("no tracker " + url.substr(0, 200) + " in this torrent"));
+  auto added = (*e)->rec.trackers_added;
+  auto removed = (*e)->rec.trackers_removed;
+  const auto before = added.size();
+  added.erase(std::remove_if(added.begin(), added.end(), [&](const auto& a) { return a.second == url; }), added.end());
+  if (added.size() == before) removed.push_back(url);  // from the metainfo: remember to remove it again
+  if (auto r = store_.set_trackers((*e)->rec.id, added, removed); !r) return tl::unexpected(db_error(r.error()));
+  (*e)->rec.trackers_added = std::move(added);
+  (*e)->rec.trackers_removed = std::move(removed);
+  (void)(*e)->handle.remove_tracker(url);
+  return trackers(id);
+}
+
+api_result<json> session_engine::reannounce(const sha1_hash& id) {
+  auto e = lookup(id);
+  if (!e) return tl::unexpected(e.error());
+  (*e)->handle.force_reannounce();
+  return trackers(id);
 }
 
 json session_engine::key_json(const config::key_info& k) const {

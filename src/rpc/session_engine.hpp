@@ -56,6 +56,10 @@ class session_engine final : public engine {
   api_result<json> peers(const sha1_hash& id) override;
   api_result<json> add_peers(const sha1_hash& id, const std::vector<std::string>& peers) override;
   api_result<json> set_options(const sha1_hash& id, const options_request& o) override;
+  api_result<json> trackers(const sha1_hash& id) override;
+  api_result<json> add_tracker(const sha1_hash& id, const tracker_request& t) override;
+  api_result<json> remove_tracker(const sha1_hash& id, const std::string& url) override;
+  api_result<json> reannounce(const sha1_hash& id) override;
   api_result<json> config() override;
   api_result<json> config_get(std::string_view key) override;
   api_result<json> config_set(std::string_view key, const std::string& value) override;

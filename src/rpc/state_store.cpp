@@ -1,6 +1,8 @@
 // The daemon's torrent list in SQLite. See state_store.hpp.
 #include "rpc/state_store.hpp"
 
+#include <charconv>
+
 #include <ccbt/daemon.hpp>
 
 namespace ccbt::rpc {
@@ -16,7 +18,9 @@ CREATE TABLE IF NOT EXISTS torrents (
   file_priorities BLOB NOT NULL DEFAULT x'',
   strategy TEXT NOT NULL DEFAULT '',
   peers TEXT NOT NULL DEFAULT '',
-  added_at INTEGER NOT NULL DEFAULT 0
+  added_at INTEGER NOT NULL DEFAULT 0,
+  trackers_added TEXT NOT NULL DEFAULT '',
+  trackers_removed TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS settings (
   key TEXT PRIMARY KEY,
@@ -48,6 +52,26 @@ std::vector<std::string> split_lines(std::string_view s) {
   return out;
 }
 
+// (tier, url) pairs as lines "tier url".
+std::string join_trackers(const std::vector<std::pair<int, std::string>>& v) {
+  std::vector<std::string> lines;
+  for (const auto& [tier, url] : v) lines.push_back(std::to_string(tier) + " " + url);
+  return join_lines(lines);
+}
+
+std::vector<std::pair<int, std::string>> split_trackers(std::string_view s) {
+  std::vector<std::pair<int, std::string>> out;
+  for (const auto& line : split_lines(s)) {
+    const auto sp = line.find(' ');
+    int tier = 0;
+    if (sp == std::string::npos || sp == 0 || sp > 4 ||
+        std::from_chars(line.data(), line.data() + sp, tier).ptr != line.data() + sp)
+      continue;
+    out.emplace_back(tier, line.substr(sp + 1));
+  }
+  return out;
+}
+
 std::string_view as_bytes(const std::vector<std::uint8_t>& v) {
   return {reinterpret_cast<const char*>(v.data()), v.size()};
 }
@@ -67,7 +91,8 @@ result<state_store> state_store::open(const std::filesystem::path& path) {
 
 result<std::vector<stored_torrent>> state_store::load() {
   auto st = resume::sql::statement::prepare(
-      db_, "SELECT id, position, torrent, save_path, paused, file_priorities, strategy, peers, added_at "
+      db_, "SELECT id, position, torrent, save_path, paused, file_priorities, strategy, peers, added_at, "
+           "trackers_added, trackers_removed "
            "FROM torrents ORDER BY position",
       "reading torrents");
   if (!st) return fail(st.error());
@@ -87,6 +112,8 @@ result<std::vector<stored_torrent>> state_store::load() {
     t.strategy = std::string(st->column_text(6));
     t.peers = split_lines(st->column_text(7));
     t.added_at = st->column_int(8);
+    t.trackers_added = split_trackers(st->column_text(9));
+    t.trackers_removed = split_lines(st->column_text(10));
     out.push_back(std::move(t));
   }
   return out;
@@ -100,7 +127,7 @@ result<std::int64_t> state_store::put(stored_torrent t) {
   }
   auto st = resume::sql::statement::prepare(
       db_, "INSERT OR REPLACE INTO torrents (id, position, torrent, save_path, paused, file_priorities, strategy, "
-           "peers, added_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+           "peers, added_at, trackers_added, trackers_removed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
       "storing a torrent");
   if (!st) return fail(st.error());
   st->bind_text(1, t.id)
@@ -111,7 +138,9 @@ result<std::int64_t> state_store::put(stored_torrent t) {
       .bind_blob(6, as_bytes(t.file_priorities))
       .bind_text(7, t.strategy)
       .bind_text(8, join_lines(t.peers))
-      .bind(9, t.added_at);
+      .bind(9, t.added_at)
+      .bind_text(10, join_trackers(t.trackers_added))
+      .bind_text(11, join_lines(t.trackers_removed));
   if (auto r = st->run(); !r) return fail(r.error());
   return t.position;
 }
@@ -150,6 +179,16 @@ result<void> state_store::set_peers(const std::string& id, const std::vector<std
   auto st = resume::sql::statement::prepare(db_, "UPDATE torrents SET peers = ?2 WHERE id = ?1", "storing peers");
   if (!st) return fail(st.error());
   st->bind_text(1, id).bind_text(2, join_lines(peers));
+  if (auto r = st->run(); !r) return fail(r.error());
+  return {};
+}
+
+result<void> state_store::set_trackers(const std::string& id, const std::vector<std::pair<int, std::string>>& added,
+                                       const std::vector<std::string>& removed) {
+  auto st = resume::sql::statement::prepare(
+      db_, "UPDATE torrents SET trackers_added = ?2, trackers_removed = ?3 WHERE id = ?1", "storing trackers");
+  if (!st) return fail(st.error());
+  st->bind_text(1, id).bind_text(2, join_trackers(added)).bind_text(3, join_lines(removed));
   if (auto r = st->run(); !r) return fail(r.error());
   return {};
 }

@@ -31,6 +31,8 @@ struct stored_torrent {
   std::string strategy;                 // "" = the session default
   std::vector<std::string> peers;       // "host:port" given when added or later
   std::int64_t added_at = 0;            // unix seconds
+  std::vector<std::pair<int, std::string>> trackers_added;  // (tier, url) added through the API
+  std::vector<std::string> trackers_removed;                // urls removed through the API
 };
 
 class state_store {
@@ -46,6 +48,8 @@ class state_store {
   [[nodiscard]] result<void> set_file_priorities(const std::string& id, const std::vector<std::uint8_t>& p);
   [[nodiscard]] result<void> set_strategy(const std::string& id, const std::string& strategy);
   [[nodiscard]] result<void> set_peers(const std::string& id, const std::vector<std::string>& peers);
+  [[nodiscard]] result<void> set_trackers(const std::string& id, const std::vector<std::pair<int, std::string>>& added,
+                                          const std::vector<std::string>& removed);
 
   // Settings changed through the API ("section.key" -> value as typed for --set), in key order.
   [[nodiscard]] result<std::vector<std::pair<std::string, std::string>>> load_settings();

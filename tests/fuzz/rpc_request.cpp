@@ -41,6 +41,13 @@ struct null_engine final : engine {
     return ok();
   }
   api_result<json> set_options(const ccbt::sha1_hash&, const options_request&) override { return ok(); }
+  api_result<json> trackers(const ccbt::sha1_hash&) override { return ok(); }
+  api_result<json> add_tracker(const ccbt::sha1_hash&, const tracker_request& t) override {
+    if (!plausible_tracker_url(t.url) || t.tier < 0) std::abort();
+    return ok();
+  }
+  api_result<json> remove_tracker(const ccbt::sha1_hash&, const std::string&) override { return ok(); }
+  api_result<json> reannounce(const ccbt::sha1_hash&) override { return ok(); }
   api_result<json> config() override { return ok(); }
   api_result<json> config_get(std::string_view) override { return ok(); }
   api_result<json> config_set(std::string_view, const std::string& v) override {

@@ -171,6 +171,42 @@ class DaemonTest(unittest.TestCase):
         self.restart(kill=True)
         self.assertEqual([t["id"] for t in self.daemon.list()], [tree_id])
 
+    def test_trackers_and_limits(self):
+        dead = "http://127.0.0.1:9/announce"  # nothing listens there: the tracker fails, harmlessly
+        data, _ = fixtures.make_torrent(os.path.join(self.src, "single.bin"), PIECE, kind="v1", trackers=(dead,))
+        tpath = os.path.join(self.tmp.path, "tracked.torrent")
+        with open(tpath, "wb") as f:
+            f.write(data)
+        dm = self.daemon.start()
+        dm.btbt("add", tpath, "-o", self.out, "--paused")
+        urls = lambda: [(t["tier"], t["url"]) for t in json.loads(dm.btbt("trackers", "0", "--json").stdout)["trackers"]]
+        self.assertEqual(urls(), [(0, dead)])
+        extra = "udp://127.0.0.1:9/announce"
+        dm.btbt("trackers", "0", "--add", extra, "--tier", "1")
+        self.assertEqual(urls(), [(0, dead), (1, extra)])
+        dup = dm.btbt("trackers", "0", "--add", extra, check=False)
+        self.assertIn("already", dup.stderr)
+        dm.btbt("trackers", "0", "--remove", dead)
+        self.assertEqual(urls(), [(0, extra)] if urls() and urls()[0][0] == 0 else [(1, extra)])
+        missing = dm.btbt("trackers", "0", "--remove", dead, check=False)
+        self.assertNotEqual(missing.returncode, 0)
+        dm.btbt("trackers", "0", "--announce")
+
+        ov = json.loads(dm.btbt("limits", "0", "--download", "1MiB", "--max-peers", "5", "--json").stdout)
+        self.assertEqual(ov["download_rate_limit"], 1 << 20)
+        self.assertEqual(ov["max_connections"], 5)
+        self.assertIsNone(ov["upload_rate_limit"])
+        bad = dm.btbt("limits", "0", "--max-peers", "0", check=False)
+        self.assertIn("max_connections", bad.stderr)
+
+        self.restart(kill=False)
+        self.assertEqual([u for _, u in urls()], [extra], "tracker changes are kept")
+        ov = json.loads(self.daemon.btbt("limits", "0", "--json").stdout)
+        self.assertEqual(ov["download_rate_limit"], 1 << 20, "limits are kept")
+        self.assertEqual(ov["max_connections"], 5)
+        ov = json.loads(self.daemon.btbt("limits", "0", "--download", "none", "--json").stdout)
+        self.assertIsNone(ov["download_rate_limit"])
+
     def test_background_start_stop(self):
         dm = self.daemon
         r = dm.btbt("daemon", "start", timeout=60)

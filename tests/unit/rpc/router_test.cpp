@@ -40,6 +40,12 @@ struct fake_engine final : engine {
   api_result<json> peers(const sha1_hash& id) override { return hit("peers", &id); }
   api_result<json> add_peers(const sha1_hash& id, const std::vector<std::string>&) override { return hit("add_peers", &id); }
   api_result<json> set_options(const sha1_hash& id, const options_request&) override { return hit("options", &id); }
+  api_result<json> trackers(const sha1_hash& id) override { return hit("trackers", &id); }
+  api_result<json> add_tracker(const sha1_hash& id, const tracker_request& t) override {
+    return hit("add_tracker:" + t.url + "@" + std::to_string(t.tier), &id);
+  }
+  api_result<json> remove_tracker(const sha1_hash& id, const std::string& url) override { return hit("remove_tracker:" + url, &id); }
+  api_result<json> reannounce(const sha1_hash& id) override { return hit("reannounce", &id); }
   api_result<json> config() override { return hit("config"); }
   api_result<json> config_get(std::string_view key) override { return hit("config_get:" + std::string(key)); }
   api_result<json> config_set(std::string_view key, const std::string& v) override {
@@ -72,6 +78,10 @@ TEST(RpcRouter, EveryEndpointReachesItsCall) {
       {"POST", t + "/peers", R"({"peers":["1.2.3.4:5"]})", "add_peers", 200},
       {"POST", t + "/options", R"({"strategy":"sequential"})", "options", 200},
       {"GET", "/api/v1/config", "", "config", 200},
+      {"GET", t + "/trackers", "", "trackers", 200},
+      {"POST", t + "/trackers", R"({"url":"udp://t.example:6969/announce","tier":2})", "add_tracker:udp://t.example:6969/announce@2", 200},
+      {"DELETE", t + "/trackers?url=http%3A%2F%2Fa.example%2Fannounce", "", "remove_tracker:http://a.example/announce", 200},
+      {"POST", t + "/reannounce", "", "reannounce", 200},
       {"GET", "/api/v1/config/daemon.api_port", "", "config_get:daemon.api_port", 200},
       {"PUT", "/api/v1/config/limits.download_rate", R"({"value":"1 MiB"})", "config_set:limits.download_rate=1 MiB", 200},
       {"PUT", "/api/v1/config/network.max_connections", R"({"value":50})", "config_set:network.max_connections=50", 200},
@@ -103,6 +113,9 @@ TEST(RpcRouter, ErrorsHaveStatusAndJsonShape) {
       {"DELETE", "/api/v1/torrents/" + other + "?delete_data=perhaps", "", 400, "bad_request"},
       {"POST", "/api/v1/torrents/" + other + "/options", "{}", 400, "bad_request"},
       {"PUT", "/api/v1/config/a.b", R"({"value":[1]})", 400, "bad_request"},
+      {"POST", "/api/v1/torrents/" + other + "/trackers", R"({"url":"ftp://x/announce"})", 400, "bad_request"},
+      {"DELETE", "/api/v1/torrents/" + other + "/trackers", "", 400, "bad_request"},
+      {"POST", "/api/v1/torrents/" + other + "/options", R"({"max_connections":0})", 400, "bad_request"},
       {"POST", "/api/v1/config/a.b", R"({"value":"1"})", 405, "method_not_allowed"},
   };
   for (const auto& [method, target, body, status, code] : cases) {

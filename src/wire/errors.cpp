@@ -28,6 +28,10 @@ class category_impl final : public std::error_category {
       case errc::ext_handshake_too_many_extensions: return "extension handshake lists too many extensions";
       case errc::ext_handshake_bad_name: return "extension handshake has an invalid extension name";
       case errc::ext_handshake_bad_metadata_size: return "extension handshake metadata_size out of range";
+      case errc::ut_metadata_bad_message: return "ut_metadata message is malformed";
+      case errc::ut_metadata_bad_piece: return "ut_metadata piece index out of range";
+      case errc::ut_metadata_bad_size: return "ut_metadata size out of range or payload of the wrong length";
+      case errc::ut_metadata_trailing_data: return "ut_metadata message has bytes after its dictionary";
     }
     return "unknown wire error";
   }

@@ -28,6 +28,10 @@ enum class errc {
   ext_handshake_too_many_extensions, // "m" has more entries than the limit
   ext_handshake_bad_name,   // an extension name that is empty or longer than the limit
   ext_handshake_bad_metadata_size,   // "metadata_size" above the limit
+  ut_metadata_bad_message,  // BEP 9 message: not a dictionary, or msg_type / piece missing or not integers
+  ut_metadata_bad_piece,    // BEP 9 piece index negative or past the metadata's last piece
+  ut_metadata_bad_size,     // BEP 9 total_size out of range, or a data payload of the wrong length
+  ut_metadata_trailing_data,// BEP 9 request / reject followed by bytes after the dictionary
 };
 
 [[nodiscard]] const std::error_category& category() noexcept;

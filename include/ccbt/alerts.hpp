@@ -34,6 +34,8 @@ enum class alert_kind : std::uint8_t {
   peer_error,            // a protocol violation (the connection was closed)
   storage_error,         // a file could not be read or written
   resume_error,
+  metadata_received,     // magnet: the info dictionary arrived and matched the info-hash
+  metadata_failed,       // magnet: a peer sent metadata that failed the hash check, or it is unusable
 };
 
 [[nodiscard]] const char* to_string(alert_kind k) noexcept;

@@ -1,0 +1,247 @@
+"""Magnet links (BEP 9 ut_metadata) on loopback, with libtorrent (python3-libtorrent 2.0) as the
+honest peers:
+
+- `ccbt <magnet>` fetches the metadata (an info dictionary of several 16 KiB pieces) from two
+  libtorrent seeders in parallel (the metadata_received alert names both and what each sent), then
+  downloads the data; v1 and hybrid (both hashes checked);
+- a peer that sends metadata of the right size but wrong bytes (a small fake peer written here) is
+  detected (metadata_failed), banned, and the download completes from an honest seeder;
+- a peer that sends a malformed ut_metadata message loses its connection (peer_error naming it) and
+  nothing else: the download completes from an honest seeder;
+- libtorrent fetches the metadata by magnet link from a ccbt seeder (ccbt serves ut_metadata) and
+  downloads the data.
+
+Run through ctest (CCBT_BIN is set there). Every process and socket is bounded in time.
+"""
+import os
+import random
+import socket
+import struct
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fixtures  # noqa: E402
+
+import libtorrent as lt  # noqa: E402
+
+PIECE = 32 * 1024
+
+
+def many_files_torrent(d, kind, files=900):
+    """A torrent whose info dictionary spans several metadata pieces (many small files, long names)."""
+    tree = os.path.join(d, "seed", "data")
+    layout = {f"dir-{i % 7}/file-with-a-rather-long-name-number-{i:05d}.bin": 100 + (i * 37) % 700
+              for i in range(files)}
+    fixtures.write_tree(tree, layout, seed=11)
+    data, ti = fixtures.make_torrent(tree, PIECE, kind)
+    tpath = os.path.join(d, f"{kind}.torrent")
+    with open(tpath, "wb") as f:
+        f.write(data)
+    info = lt.bencode(lt.bdecode(data)[b"info"])
+    return tpath, tree, ti, info
+
+
+def is_alert(kind, peer=None):
+    return lambda o: o.get("event") == "alert" and o.get("kind") == kind and (peer is None or o.get("peer") == peer)
+
+
+# ---- a fake peer that serves bad metadata ----------------------------------------------------------
+
+PSTR = b"\x13BitTorrent protocol"
+FAKE_UT_METADATA = 3  # the id we ask ccbt to use for messages to us
+
+
+def recv_exact(conn, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = conn.recv(n - len(buf))
+        if not chunk:
+            raise OSError("closed")
+        buf += chunk
+    return buf
+
+
+def frame(msg_id, payload=b""):
+    return struct.pack(">IB", 1 + len(payload), msg_id) + payload
+
+
+class FakeMetadataPeer:
+    """Listens on loopback. To each connection: answers the handshake (extension bit set), sends an
+    extension handshake with ut_metadata and the true metadata_size, then answers every ut_metadata
+    request with a data message. mode "wrong": the right length, wrong bytes. mode "malformed": a data
+    message whose payload is one byte short (a protocol violation)."""
+
+    def __init__(self, info_hash, metadata, mode, seconds=40):
+        self.info_hash, self.metadata, self.mode = info_hash, metadata, mode
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.sock.settimeout(1)
+        self.port = self.sock.getsockname()[1]
+        self.requests = 0
+        self.closed_by_peer = False
+        self.deadline = time.time() + seconds
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while time.time() < self.deadline:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                if self.sock.fileno() < 0:
+                    return
+                continue
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        with conn:
+            conn.settimeout(max(0.1, self.deadline - time.time()))
+            try:
+                hs = recv_exact(conn, 68)
+                if hs[28:48] != self.info_hash:
+                    return
+                reserved = bytearray(8)
+                reserved[5] |= 0x10  # BEP 10
+                conn.sendall(PSTR + bytes(reserved) + self.info_hash + b"-FK0001-" + random.Random(2).randbytes(12))
+                ext = lt.bencode({"m": {"ut_metadata": FAKE_UT_METADATA}, "metadata_size": len(self.metadata),
+                                  "v": "fake-metadata-peer"})
+                conn.sendall(frame(20, b"\x00" + ext))
+                their_id = None
+                while time.time() < self.deadline:
+                    (length,) = struct.unpack(">I", recv_exact(conn, 4))
+                    if length == 0:
+                        continue
+                    body = recv_exact(conn, length)
+                    if body[0] != 20:
+                        continue
+                    if body[1] == 0:
+                        their_id = lt.bdecode(body[2:])[b"m"].get(b"ut_metadata")
+                        continue
+                    if body[1] != FAKE_UT_METADATA or their_id is None:
+                        continue
+                    req = lt.bdecode(body[2:])
+                    if req.get(b"msg_type") != 0:
+                        continue
+                    self.requests += 1
+                    piece = req[b"piece"]
+                    chunk = self.metadata[piece * 16384:(piece + 1) * 16384]
+                    if self.mode == "wrong":
+                        chunk = bytes(b ^ 0x5A for b in chunk)
+                    else:
+                        chunk = chunk[:-1]
+                    head = lt.bencode({"msg_type": 1, "piece": piece, "total_size": len(self.metadata)})
+                    conn.sendall(frame(20, bytes([their_id]) + head + chunk))
+            except OSError:
+                self.closed_by_peer = True
+
+    def close(self):
+        self.deadline = 0
+        self.sock.close()
+        self.thread.join(5)
+
+
+# ---- tests -----------------------------------------------------------------------------------------
+
+class MagnetFromLibtorrent(unittest.TestCase):
+    def setUp(self):
+        self.tmp = fixtures.TempDir(prefix="ccbt-magnet-")
+        self.addCleanup(self.tmp.__exit__, None, None, None)
+
+    def run_case(self, kind, files, upload_limit, both):
+        d = self.tmp.path
+        tpath, tree, ti, info = many_files_torrent(d, kind, files=files)
+        self.assertGreater(len(info), 10 * 16384, "the metadata must span several pieces")
+        uri = lt.make_magnet_uri(ti)
+        out = os.path.join(d, "out")
+        with fixtures.lt_seeder(tpath, os.path.dirname(tree), seconds=60, upload_limit=upload_limit, name="lt-a") as a, \
+                fixtures.lt_seeder(tpath, os.path.dirname(tree), seconds=60, upload_limit=upload_limit, name="lt-b") as b:
+            eps = [f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"]
+            with fixtures.ccbt_download(uri, out, peers=eps, seconds=40, extra=["--no-resume"]) as dl:
+                got = dl.wait_for(is_alert("metadata_received"), 30, what="metadata_received")
+                rc = dl.drain(50)
+        if os.environ.get("MAGNET_DEBUG"):
+            for e in dl.events:
+                if e.get("event") != "status":
+                    print(e)
+        self.assertEqual(rc, 0, f"ccbt exit code; stderr {dl.stderr_lines[-10:]}")
+        # "... from 127.0.0.1:A (n), 127.0.0.1:B (m)": who delivered how many metadata pieces.
+        self.assertTrue(any(ep + " (" in got["message"] for ep in eps), got["message"])
+        if both:
+            for ep in eps:
+                self.assertIn(ep + " (", got["message"], "metadata pieces came from both seeders")
+        self.assertFalse(dl.alerts("metadata_failed"))
+        self.assertEqual(dl.events[-1]["event"], "finished")
+        self.assertEqual(dl.events[-1]["pieces"], ti.num_pieces())
+        fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
+
+    def test_magnet_two_seeders_v1(self):
+        # ~15 metadata pieces; both seeders are rate limited (libtorrent counts ut_metadata messages
+        # too), so the fetch takes long enough (~1 s) for both connections to be up whatever the order
+        # of their handshakes: the pieces must come from both.
+        self.run_case("v1", files=3000, upload_limit=200_000, both=True)
+
+    def test_magnet_two_seeders_hybrid(self):
+        # Both hashes are checked. Unthrottled: a hybrid pads every small file to a piece (~50 MB).
+        self.run_case("hybrid", files=3000, upload_limit=0, both=False)
+
+
+class BadMetadataPeers(unittest.TestCase):
+    def setUp(self):
+        self.tmp = fixtures.TempDir(prefix="ccbt-magnet-bad-")
+        self.addCleanup(self.tmp.__exit__, None, None, None)
+
+    def run_case(self, mode):
+        d = self.tmp.path
+        tpath, tree, ti, info = many_files_torrent(d, "v1", files=300)
+        uri = lt.make_magnet_uri(ti)
+        info_hash = bytes.fromhex(str(ti.info_hashes().v1))
+        out = os.path.join(d, "out")
+        fake = FakeMetadataPeer(info_hash, info, mode)
+        self.addCleanup(fake.close)
+        honest_port = fixtures.free_port()  # the honest seeder starts only after the fake was dealt with
+        fake_ep, honest_ep = f"127.0.0.1:{fake.port}", f"127.0.0.1:{honest_port}"
+        with fixtures.ccbt_download(uri, out, peers=[fake_ep, honest_ep], seconds=45, extra=["--no-resume"]) as dl:
+            if mode == "wrong":
+                dl.wait_for(is_alert("metadata_failed"), 20, what="metadata_failed")
+                dl.wait_for(is_alert("peer_banned", fake_ep), 10, what="peer_banned for the fake peer")
+            else:
+                err = dl.wait_for(is_alert("peer_error", fake_ep), 20, what="peer_error for the fake peer")
+                self.assertIn("ut_metadata", err["message"])
+            with fixtures.lt_seeder(tpath, os.path.dirname(tree), seconds=60, port=honest_port, name="lt-honest"):
+                got = dl.wait_for(is_alert("metadata_received"), 30, what="metadata_received")
+                rc = dl.drain(50)
+        self.assertGreater(fake.requests, 0)
+        self.assertEqual(rc, 0, f"ccbt exit code; stderr {dl.stderr_lines[-10:]}")
+        self.assertIn(honest_ep, got["message"])
+        self.assertNotIn(fake_ep, got["message"])
+        self.assertEqual(dl.events[-1]["event"], "finished")
+        fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
+
+    def test_wrong_metadata_peer_is_banned(self):
+        self.run_case("wrong")
+
+    def test_malformed_ut_metadata_closes_that_connection_only(self):
+        self.run_case("malformed")
+
+
+class LibtorrentFetchesFromCcbt(unittest.TestCase):
+    def test_libtorrent_magnet_from_ccbt_seeder(self):
+        with fixtures.TempDir(prefix="ccbt-magnet-serve-") as d:
+            tpath, tree, ti, info = many_files_torrent(d, "v1", files=600)
+            uri = lt.make_magnet_uri(ti)
+            out = os.path.join(d, "lt-out")
+            with fixtures.ccbt_seed(tpath, os.path.dirname(tree), seconds=60) as seeder:
+                argv = [fixtures.PYTHON, fixtures.LT_PEER, "download", "--magnet", uri, "--out", out,
+                        "--peer", f"127.0.0.1:{seeder.port}", "--seconds", "40"]
+                with fixtures.Child(argv, 40, name="lt-magnet") as lt_dl:
+                    lt_dl.wait_json("metadata_received", 20)
+                    lt_dl.wait_json("finished", 30)
+            fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -189,6 +189,42 @@ class MagnetFromLibtorrent(unittest.TestCase):
         self.run_case("hybrid", files=3000, upload_limit=0, both=False)
 
 
+class V2OnlyMagnet(unittest.TestCase):
+    def run_v2(self, files):
+        with fixtures.TempDir(prefix="ccbt-magnet-v2-") as d:
+            tree = os.path.join(d, "seed", "data")
+            fixtures.write_tree(tree, files, seed=3)
+            data, ti = fixtures.make_torrent(tree, PIECE, "v2")
+            tpath = os.path.join(d, "v2.torrent")
+            with open(tpath, "wb") as f:
+                f.write(data)
+            uri = lt.make_magnet_uri(ti)
+            self.assertIn("btmh", uri)
+            self.assertNotIn("btih", uri)
+            out = os.path.join(d, "out")
+            with fixtures.lt_seeder(tpath, os.path.dirname(tree), seconds=40, name="lt-v2") as a:
+                with fixtures.ccbt_download(uri, out, peers=[f"127.0.0.1:{a.port}"], seconds=30,
+                                            extra=["--no-resume"]) as dl:
+                    rc = dl.drain(40)
+            return rc, dl, tree, out
+
+    def test_v2_only_magnet_with_piece_layers_fails_clearly(self):
+        # A file larger than a piece: its piece layer comes with BEP 52 hash requests, which ccbt does
+        # not send yet. The metadata is fetched and verified (SHA-256); then ccbt must say so.
+        rc, dl, _, _ = self.run_v2({"big.bin": 5 * PIECE + 123})
+        self.assertEqual(rc, 1)
+        failed = dl.alerts("metadata_failed")
+        self.assertTrue(failed and "BEP 52" in failed[0]["message"], failed)
+        self.assertTrue(dl.alerts("torrent_error"))
+
+    def test_v2_only_magnet_without_piece_layers_downloads(self):
+        # Files of at most one piece need no piece layer (the pieces root is the piece hash).
+        rc, dl, tree, out = self.run_v2({"a.bin": PIECE, "b/c.bin": 1000, "b/d.bin": 20_000})
+        self.assertEqual(rc, 0, dl.stderr_lines[-10:])
+        self.assertEqual(dl.events[-1]["event"], "finished")
+        fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
+
+
 class BadMetadataPeers(unittest.TestCase):
     def setUp(self):
         self.tmp = fixtures.TempDir(prefix="ccbt-magnet-bad-")

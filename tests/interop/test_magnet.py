@@ -189,6 +189,35 @@ class MagnetFromLibtorrent(unittest.TestCase):
         self.run_case("hybrid", files=3000, upload_limit=0, both=False)
 
 
+class SelectOnly(unittest.TestCase):
+    def test_so_downloads_only_the_selected_file(self):
+        # BEP 53: so=1 selects the second file; the others get priority 0 once the metadata is known.
+        with fixtures.TempDir(prefix="ccbt-magnet-so-") as d:
+            tree = os.path.join(d, "seed", "data")
+            fixtures.write_tree(tree, {"a.bin": 2 * PIECE, "b.bin": 3 * PIECE, "c.bin": PIECE}, seed=4)
+            data, ti = fixtures.make_torrent(tree, PIECE, "v1")
+            tpath = os.path.join(d, "v1.torrent")
+            with open(tpath, "wb") as f:
+                f.write(data)
+            self.assertEqual(ti.files().file_path(1), os.path.join("data", "b.bin"))
+            uri = lt.make_magnet_uri(ti) + "&so=1"
+            out = os.path.join(d, "out")
+            with fixtures.lt_seeder(tpath, os.path.dirname(tree), seconds=40, name="lt-so") as a:
+                with fixtures.ccbt_download(uri, out, peers=[f"127.0.0.1:{a.port}"], seconds=30,
+                                            extra=["--no-resume"]) as dl:
+                    rc = dl.drain(40)
+            self.assertEqual(rc, 0, dl.stderr_lines[-10:])
+            final = dl.events[-1]
+            self.assertEqual(final["event"], "finished")
+            self.assertEqual(final["pieces"], 3, "only b.bin's three pieces")
+            self.assertEqual(final["num_pieces"], 6)
+            fixtures.assert_same_file(self, os.path.join(tree, "b.bin"), os.path.join(out, "data", "b.bin"))
+            for other in ("a.bin", "c.bin"):
+                p = os.path.join(out, "data", other)
+                self.assertFalse(os.path.exists(p) and os.path.getsize(p) > 0 and
+                                 open(p, "rb").read() == open(os.path.join(tree, other), "rb").read(), other)
+
+
 class V2OnlyMagnet(unittest.TestCase):
     def run_v2(self, files):
         with fixtures.TempDir(prefix="ccbt-magnet-v2-") as d:

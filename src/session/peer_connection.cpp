@@ -18,7 +18,7 @@ constexpr std::size_t max_send_queue_bytes = std::size_t{4} << 20;  // stop serv
 constexpr std::size_t max_pending_uploads = 500;                     // our reqq
 constexpr auto keep_alive_interval = std::chrono::seconds(60);
 constexpr std::uint8_t our_ut_metadata_id = 2;                       // our "m" entry (as libtorrent)
-constexpr std::size_t max_early_haves = std::size_t{1} << 21;        // parse_options::max_pieces
+constexpr std::size_t max_early_haves = std::size_t{1} << 16;        // have messages kept before the metadata
 }  // namespace
 
 peer_connection::peer_connection(std::shared_ptr<torrent> t, net::tcp::socket socket, bool incoming,

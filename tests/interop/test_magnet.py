@@ -72,7 +72,8 @@ class FakeMetadataPeer:
     """Listens on loopback. To each connection: answers the handshake (extension bit set), sends an
     extension handshake with ut_metadata and the true metadata_size, then answers every ut_metadata
     request with a data message. mode "wrong": the right length, wrong bytes. mode "malformed": a data
-    message whose payload is one byte short (a protocol violation)."""
+    message whose payload is one byte short (a protocol violation). mode "bad-bitfield": the right
+    metadata, but a bitfield of 3 bytes sent before it (checked once the piece count is known)."""
 
     def __init__(self, info_hash, metadata, mode, seconds=40):
         self.info_hash, self.metadata, self.mode = info_hash, metadata, mode
@@ -110,6 +111,8 @@ class FakeMetadataPeer:
                 ext = lt.bencode({"m": {"ut_metadata": FAKE_UT_METADATA}, "metadata_size": len(self.metadata),
                                   "v": "fake-metadata-peer"})
                 conn.sendall(frame(20, b"\x00" + ext))
+                if self.mode == "bad-bitfield":
+                    conn.sendall(frame(5, b"\xff\xff\xff"))
                 their_id = None
                 while time.time() < self.deadline:
                     (length,) = struct.unpack(">I", recv_exact(conn, 4))
@@ -131,7 +134,7 @@ class FakeMetadataPeer:
                     chunk = self.metadata[piece * 16384:(piece + 1) * 16384]
                     if self.mode == "wrong":
                         chunk = bytes(b ^ 0x5A for b in chunk)
-                    else:
+                    elif self.mode == "malformed":
                         chunk = chunk[:-1]
                     head = lt.bencode({"msg_type": 1, "piece": piece, "total_size": len(self.metadata)})
                     conn.sendall(frame(20, bytes([their_id]) + head + chunk))
@@ -273,16 +276,22 @@ class BadMetadataPeers(unittest.TestCase):
             if mode == "wrong":
                 dl.wait_for(is_alert("metadata_failed"), 20, what="metadata_failed")
                 dl.wait_for(is_alert("peer_banned", fake_ep), 10, what="peer_banned for the fake peer")
+            elif mode == "bad-bitfield":
+                got = dl.wait_for(is_alert("metadata_received"), 20, what="metadata_received")
+                self.assertIn(fake_ep, got["message"])
+                err = dl.wait_for(is_alert("peer_error", fake_ep), 20, what="peer_error for the fake peer")
+                self.assertIn("bitfield of 3 bytes", err["message"])
             else:
                 err = dl.wait_for(is_alert("peer_error", fake_ep), 20, what="peer_error for the fake peer")
                 self.assertIn("ut_metadata", err["message"])
             with fixtures.lt_seeder(tpath, os.path.dirname(tree), seconds=60, port=honest_port, name="lt-honest"):
-                got = dl.wait_for(is_alert("metadata_received"), 30, what="metadata_received")
+                if mode != "bad-bitfield":
+                    got = dl.wait_for(is_alert("metadata_received"), 30, what="metadata_received")
+                    self.assertIn(honest_ep, got["message"])
+                    self.assertNotIn(fake_ep, got["message"])
                 rc = dl.drain(50)
         self.assertGreater(fake.requests, 0)
         self.assertEqual(rc, 0, f"ccbt exit code; stderr {dl.stderr_lines[-10:]}")
-        self.assertIn(honest_ep, got["message"])
-        self.assertNotIn(fake_ep, got["message"])
         self.assertEqual(dl.events[-1]["event"], "finished")
         fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
 
@@ -291,6 +300,11 @@ class BadMetadataPeers(unittest.TestCase):
 
     def test_malformed_ut_metadata_closes_that_connection_only(self):
         self.run_case("malformed")
+
+    def test_bitfield_before_metadata_is_checked_when_it_arrives(self):
+        # Availability sent before the metadata is kept and checked against the piece count later: a
+        # wrong-sized bitfield then ends that connection (the metadata it sent is still good).
+        self.run_case("bad-bitfield")
 
 
 class LibtorrentFetchesFromCcbt(unittest.TestCase):

@@ -658,8 +658,12 @@ void peer_connection::send_extension_handshake() {
   h.client = "ccbt/0.1.0";
   h.reqq = static_cast<std::uint32_t>(max_pending_uploads);
   if (const auto port = torrent_->session().listen_port_value(); port != 0) h.listen_port = port;
-  h.m["ut_metadata"] = our_ut_metadata_id;
-  if (torrent_->has_metadata()) h.metadata_size = torrent_->info().info_bytes().size();
+  // BEP 9 metadata exchange; not for private torrents (BEP 27: peers come from the tracker only), as
+  // libtorrent.
+  if (!torrent_->has_metadata() || !torrent_->info().is_private()) {
+    h.m["ut_metadata"] = our_ut_metadata_id;
+    if (torrent_->has_metadata()) h.metadata_size = torrent_->info().info_bytes().size();
+  }
   const auto payload = wire::encode_extension_handshake(h);
   send(wire::extended{0, payload});
 }

@@ -69,7 +69,7 @@ void torrent::on_metadata_message(peer_connection& p, const wire::ut_metadata_me
     case wire::metadata_msg::request: {
       if (!p.ut_metadata_id()) return;  // it did not tell us where to send the answer
       // Serve once we have the metadata; reject otherwise, or while its send queue is full.
-      if (!info_ || p.send_queue_full()) {
+      if (!info_ || info_->is_private() || p.send_queue_full()) {
         p.send_extended(*p.ut_metadata_id(), wire::encode_ut_metadata_reject(m.piece));
         return;
       }

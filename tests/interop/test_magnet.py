@@ -9,7 +9,10 @@ honest peers:
 - a peer that sends a malformed ut_metadata message loses its connection (peer_error naming it) and
   nothing else: the download completes from an honest seeder;
 - libtorrent fetches the metadata by magnet link from a ccbt seeder (ccbt serves ut_metadata) and
-  downloads the data.
+  downloads the data; ccbt advertises ut_metadata and metadata_size for public torrents only;
+- so= (BEP 53) selects files; v2-only links download when no piece layer is needed and fail clearly
+  (metadata_failed naming BEP 52) when one is;
+- availability sent before the metadata (a bitfield) is checked once the piece count is known.
 
 Run through ctest (CCBT_BIN is set there). Every process and socket is bounded in time.
 """
@@ -305,6 +308,49 @@ class BadMetadataPeers(unittest.TestCase):
         # Availability sent before the metadata is kept and checked against the piece count later: a
         # wrong-sized bitfield then ends that connection (the metadata it sent is still good).
         self.run_case("bad-bitfield")
+
+
+def ccbt_extension_handshake(port, info_hash, seconds=10):
+    """Connects to ccbt, handshakes with the extension bit, returns its decoded extension handshake."""
+    with socket.create_connection(("127.0.0.1", port), timeout=seconds) as s:
+        reserved = bytearray(8)
+        reserved[5] |= 0x10
+        s.sendall(PSTR + bytes(reserved) + info_hash + b"-FK0001-" + random.Random(3).randbytes(12))
+        recv_exact(s, 68)
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            (length,) = struct.unpack(">I", recv_exact(s, 4))
+            body = recv_exact(s, length) if length else b""
+            if body[:2] == b"\x14\x00":
+                return lt.bdecode(body[2:])
+    raise AssertionError("no extension handshake")
+
+
+class ServingPolicy(unittest.TestCase):
+    def test_metadata_advertised_for_public_not_private(self):
+        with fixtures.TempDir(prefix="ccbt-magnet-priv-") as d:
+            tree = os.path.join(d, "seed", "data")
+            fixtures.write_tree(tree, {"a.bin": 100_000}, seed=6)
+            for private in (False, True):
+                fs = lt.file_storage()
+                lt.add_files(fs, tree)
+                ct = lt.create_torrent(fs, PIECE, flags=lt.create_torrent.v1_only)
+                ct.set_priv(private)
+                lt.set_piece_hashes(ct, os.path.dirname(tree))
+                data = lt.bencode(ct.generate())
+                info = lt.bencode(lt.bdecode(data)[b"info"])
+                tpath = os.path.join(d, f"priv-{private}.torrent")
+                with open(tpath, "wb") as f:
+                    f.write(data)
+                info_hash = bytes.fromhex(str(lt.torrent_info(lt.bdecode(data)).info_hashes().v1))
+                with fixtures.ccbt_seed(tpath, os.path.dirname(tree), seconds=30) as seeder:
+                    ext = ccbt_extension_handshake(seeder.port, info_hash)
+                if private:
+                    self.assertNotIn(b"ut_metadata", ext[b"m"])
+                    self.assertNotIn(b"metadata_size", ext)
+                else:
+                    self.assertEqual(ext[b"m"][b"ut_metadata"], 2)
+                    self.assertEqual(ext[b"metadata_size"], len(info))
 
 
 class LibtorrentFetchesFromCcbt(unittest.TestCase):

@@ -45,6 +45,15 @@ class torrent_handle {
   void set_strategy(piece_strategy s) const;  // same as setting overrides().strategy
   void force_recheck() const;
 
+  // Trackers, in announce order (BEP 12 tiers; a tracker that answered moves to the front of its tier).
+  [[nodiscard]] std::vector<tracker_status> trackers() const;
+  // Adds a tracker at the end of `tier` (a tier past the last makes a new last tier); announced to
+  // at once if the torrent is running. False for a URL already present.
+  bool add_tracker(const std::string& url, int tier = 0) const;
+  // False if no tracker has this URL. No "stopped" is sent to it.
+  bool remove_tracker(const std::string& url) const;
+  // Announce to the trackers now, as far as each one's min interval allows.
+  void force_reannounce() const;
   // Per-torrent overrides, applied at once and saved in the resume store. Replaces all fields.
   void set_overrides(const torrent_overrides& o) const;
   [[nodiscard]] torrent_overrides overrides() const;

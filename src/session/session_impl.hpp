@@ -27,6 +27,7 @@
 namespace ccbt::session_detail {
 
 class torrent;
+struct announce_context;
 
 class session_impl : public std::enable_shared_from_this<session_impl> {
  public:
@@ -74,7 +75,10 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   [[nodiscard]] std::uint16_t listen_port_value() const noexcept { return listen_port_; }
   bool reserve_half_open();
   void release_half_open() { --half_open_; }
+  [[nodiscard]] int half_open_count() const noexcept { return half_open_; }
   [[nodiscard]] int connection_count() const;
+  // The tracker client shared by every torrent's announcer (announcer.hpp).
+  [[nodiscard]] announce_context& announces() noexcept { return *announce_; }
   [[nodiscard]] session_detail::bandwidth& bandwidth() noexcept { return *bandwidth_; }
 
   // Per-torrent overrides in the resume store (session_overrides.cpp).
@@ -95,6 +99,7 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   std::optional<resume::torrent_id> resume_id(torrent& t);
 
   settings settings_;
+  std::unique_ptr<announce_context> announce_;  // before ioc_: announces in flight refer to it
   // Before ioc_: peers destroyed with the io_context still detach from it (its timer goes in stop()).
   std::unique_ptr<session_detail::bandwidth> bandwidth_;
   net::asio::io_context ioc_{1};

@@ -652,7 +652,7 @@ net::awaitable<void> peer_connection::write_loop() {
     // items one quantum at a time through the fair queue.
     bufs.clear();
     std::size_t items = 0, bytes = 0;
-    const bool protocol_only = !send_queue_.front().buffer;
+    const bool protocol_only = !send_queue_.front().buffer && bw_.limited(direction::upload);
     const auto max_bytes = static_cast<std::size_t>(bw_.chunk(direction::upload, std::int64_t{1} << 20));
     for (auto& it : send_queue_) {
       if (items == 64 || bytes >= max_bytes || (protocol_only && it.buffer)) break;

@@ -16,6 +16,16 @@ namespace {
 constexpr std::size_t max_send_queue_bytes = std::size_t{4} << 20;  // stop serving uploads above
 constexpr std::size_t max_pending_uploads = 500;                     // our reqq
 constexpr auto keep_alive_interval = std::chrono::seconds(60);
+
+// The download rate that sizes the request pipeline. The meter reads 0 until its first one-second
+// tick: until then it is estimated from what arrived since we connected, so a fast peer gets a deep
+// queue (and our requests go out in batches, not one send per few blocks) from the start.
+std::uint64_t download_rate(const rate_meter& m, clock::time_point connected_at) {
+  const auto rate = static_cast<std::uint64_t>(m.rate());
+  if (rate != 0 || m.total() == 0) return rate;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - connected_at).count();
+  return m.total() * 1000 / static_cast<std::uint64_t>(std::max<std::int64_t>(ms, 100));
+}
 }  // namespace
 
 peer_connection::peer_connection(std::shared_ptr<torrent> t, net::tcp::socket socket, bool incoming,
@@ -140,9 +150,14 @@ net::awaitable<void> peer_connection::read_loop() {
       if (!handle(**m)) co_return;
       if (closed_) co_return;
     }
+    // Requests arrive in bursts: reading them from disk after the whole burst was decoded lets
+    // serve_uploads coalesce consecutive blocks into one disk read.
+    serve_uploads();
     co_await wait_writable();
     if (closed_) co_return;
-    auto space = decoder_.prepare(16 * 1024 + 64);
+    // Several messages per read (fewer system calls and wake-ups); blocks already read ahead are
+    // copied out of the receive buffer, the rest of a block is read straight into its buffer.
+    auto space = decoder_.prepare(64 * 1024);
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), use_nothrow);
     if (ec) {
       disconnect(ec == asio::error::eof ? "connection closed by peer" : "read: " + ec.message());
@@ -193,7 +208,7 @@ void peer_connection::on_block(picker::block_ref b, std::uint32_t length, storag
   down_.add(length);
   last_block_ = clock::now();
   if (snubbed_) snubbed_ = false;
-  pipeline_.on_block_received(static_cast<std::uint64_t>(down_.rate()), their_reqq_);
+  pipeline_.on_block_received(download_rate(down_, connected_at_), their_reqq_);
   torrent_->on_block(*this, b, std::move(data));
   if (!closed_) fill_requests();
 }
@@ -348,8 +363,7 @@ bool peer_connection::on_request(const wire::request& r) {
     return false;
   }
   uploads_.push_back({r.index, r.begin, r.length, false});
-  serve_uploads();
-  return true;
+  return true;  // served once the messages already received are handled (read_loop): bigger reads
 }
 
 void peer_connection::on_cancel(const wire::cancel& c) {
@@ -378,7 +392,7 @@ bool peer_connection::on_extended(const wire::extended& m) {
 // ---- requests we send --------------------------------------------------------------------------
 
 std::uint32_t peer_connection::target_depth() const noexcept {
-  return pipeline_.depth(static_cast<std::uint64_t>(down_.rate()), snubbed_, their_reqq_);
+  return pipeline_.depth(download_rate(down_, connected_at_), snubbed_, their_reqq_);
 }
 
 picker::peer_view peer_connection::view() const noexcept {

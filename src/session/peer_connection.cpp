@@ -1,6 +1,7 @@
 #include "session/peer_connection.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "net/endpoint.hpp"
 #include "session/session_impl.hpp"
@@ -182,16 +183,23 @@ net::awaitable<bool> peer_connection::read_block(const wire::piece_header& h) {
   auto buffer = torrent_->session().disk().allocate_buffer(length);
   std::size_t got = decoder_.take_payload(buffer.bytes());
   while (got < length) {
-    // The rest of the block goes straight from the socket into its final buffer.
+    // The rest of the block goes straight from the socket into its final buffer; what follows it
+    // (the next messages) into the receive buffer, in the same read.
     co_await wait_writable();
     if (closed_) co_return false;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.data() + got, length - got), use_nothrow);
+    const std::size_t rest = length - got;
+    const auto space = decoder_.prepare(64 * 1024);
+    const std::array<asio::mutable_buffer, 2> bufs{asio::buffer(buffer.data() + got, rest),
+                                                   asio::buffer(space.data(), space.size())};
+    auto [ec, n] = co_await socket_.async_read_some(bufs, use_nothrow);
     if (ec) {
       disconnect(ec == asio::error::eof ? "connection closed by peer" : "read: " + ec.message());
       co_return false;
     }
-    decoder_.payload_consumed(n);
-    got += n;
+    const std::size_t mine = std::min(n, rest);
+    decoder_.payload_consumed(mine);  // first: the bytes committed below come after the block
+    if (n > mine) decoder_.commit(n - mine);
+    got += mine;
     last_receive_ = clock::now();
   }
   if (closed_) co_return false;

@@ -180,6 +180,12 @@ net::awaitable<bool> peer_connection::read_block(const wire::piece_header& h) {
     co_return true;
   }
   const std::uint32_t length = h.length;
+  // Blocks read ahead into the decoder wait too while the write-back buffer is full: a peer adds at
+  // most the block it is receiving to a full buffer.
+  if (!torrent_->session().disk_writable()) {
+    co_await wait_writable();
+    if (closed_) co_return false;
+  }
   auto buffer = torrent_->session().disk().allocate_buffer(length);
   std::size_t got = decoder_.take_payload(buffer.bytes());
   while (got < length) {

@@ -38,6 +38,29 @@ nlohmann::json status_json(const torrent_status& st) {
           {"total_upload", st.total_uploaded}, {"failed_bytes", st.total_failed_bytes}};
 }
 
+nlohmann::json trackers_json(const std::vector<tracker_status>& ts) {
+  auto arr = nlohmann::json::array();
+  for (const auto& t : ts) {
+    nlohmann::json j = {{"url", t.url}, {"tier", t.tier}, {"state", to_string(t.state)}, {"fails", t.fails}};
+    if (!t.last_error.empty()) j["error"] = t.last_error;
+    if (!t.warning.empty()) j["warning"] = t.warning;
+    if (t.seeds) j["seeds"] = *t.seeds;
+    if (t.leechers) j["leechers"] = *t.leechers;
+    if (t.next_announce_s) j["next_announce"] = *t.next_announce_s;
+    arr.push_back(std::move(j));
+  }
+  return arr;
+}
+
+// "downloading" plus what the trackers say: "downloading (trackers 1/2, 3 peers)".
+std::string progress_label(const std::string& base, const std::vector<tracker_status>& ts, int peers) {
+  if (ts.empty()) return base + " (" + std::to_string(peers) + " peers)";
+  int working = 0;
+  for (const auto& t : ts) working += t.state == tracker_state::working ? 1 : 0;
+  return base + " (trackers " + std::to_string(working) + "/" + std::to_string(ts.size()) + ", " +
+         std::to_string(peers) + " peers)";
+}
+
 std::optional<std::string> listen_interface(const std::string& s) {
   if (s.find(':') == std::string::npos) {
     for (char c : s)
@@ -123,6 +146,7 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
   p.torrent = std::make_shared<const metainfo::torrent_info>(std::move(*ti));
   p.save_path = opts.directory;
   p.peers = opts.peers;
+  for (const auto& url : opts.trackers) p.trackers.push_back({url});
   p.seed_mode = opts.seed_mode;
   auto h = ses.add_torrent(std::move(p));
   if (!h) {
@@ -132,7 +156,8 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
   // After the torrent is added, so a peer that connects on this news finds it.
   if (opts.status_json) emit(out, {{"event", "listening"}, {"port", ses.listen_port()}});
 
-  progress_bar bar(opts.seed ? "seeding" : "downloading", !opts.quiet && !opts.status_json);
+  const std::string bar_label = opts.seed ? "seeding" : "downloading";
+  progress_bar bar(bar_label, !opts.quiet && !opts.status_json);
   const auto start = std::chrono::steady_clock::now();
   auto last_status = start;
   bool finished = false;
@@ -152,20 +177,35 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
           if (!opts.status_json) std::fprintf(err, "%s: %s\n", program, a.message.c_str());
           if (a.kind == alert_kind::torrent_error) exit_code = 1;
           break;
+        case alert_kind::tracker_error:
+        case alert_kind::tracker_warning:
+          if (!opts.status_json) {
+            bar.finish();
+            std::fprintf(err, "%s: %s\n", program, a.message.c_str());
+          }
+          break;
         default:
           break;
       }
-      if (opts.status_json && a.kind != alert_kind::piece_finished)
-        emit(out, {{"event", "alert"}, {"kind", to_string(a.kind)}, {"message", a.message}, {"peer", a.peer}});
+      if (opts.status_json && a.kind != alert_kind::piece_finished) {
+        nlohmann::json j = {{"event", "alert"}, {"kind", to_string(a.kind)}, {"message", a.message}, {"peer", a.peer}};
+        if (!a.tracker_url.empty()) j["tracker"] = a.tracker_url;
+        if (a.kind == alert_kind::tracker_reply) j["num_peers"] = a.num_peers;
+        emit(out, j);
+      }
     }
     if (exit_code != 0) break;
     const auto now = std::chrono::steady_clock::now();
     const auto st = h->status();
     if (st.state == torrent_state::seeding && !finished) finished = true;  // complete from the start
+    const auto trackers = h->trackers();
     if (opts.status_json && now - last_status >= std::chrono::seconds(1)) {
-      emit(out, status_json(st));
+      auto j = status_json(st);
+      j["trackers"] = trackers_json(trackers);
+      emit(out, j);
       last_status = now;
     }
+    bar.set_label(progress_label(bar_label, trackers, st.num_peers));
     bar.update(st.total_wanted_done, st.total_wanted);
     if (finished && !opts.seed) break;
     if (opts.seconds > 0 && std::chrono::duration<double>(now - start).count() >= opts.seconds) {
@@ -180,6 +220,7 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
     auto j = status_json(st);
     j["event"] = finished ? "finished" : "stopped";
     j["seconds"] = secs;
+    j["trackers"] = trackers_json(h->trackers());
     emit(out, j);
   } else if (!opts.quiet) {
     std::fprintf(err, "%s: %s %s: %s of %s in %s (%s), %d peers\n", program, st.name.c_str(),

@@ -13,6 +13,7 @@ struct transfer_options {
   std::string torrent;                 // path of the .torrent
   std::string directory;               // download directory (-o) or data directory (--data)
   std::vector<std::string> peers;      // --peer HOST:PORT
+  std::vector<std::string> trackers;   // --tracker URL (each one a tier after the torrent's own)
   std::vector<std::string> listen;     // --listen PORT or IP:PORT (default 0.0.0.0:6881)
   bool seed = false;                   // keep seeding after the download (always for `seed`)
   bool seed_mode = false;              // trust the data without checking it (`seed --trust`)

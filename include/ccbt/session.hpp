@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <ccbt/add_torrent_params.hpp>
@@ -42,6 +43,16 @@ class torrent_handle {
   void set_piece_priority(std::uint32_t piece, std::uint8_t priority) const;
   void set_strategy(piece_strategy s) const;
   void force_recheck() const;
+
+  // Trackers, in announce order (BEP 12 tiers; a tracker that answered moves to the front of its tier).
+  [[nodiscard]] std::vector<tracker_status> trackers() const;
+  // Adds a tracker at the end of `tier` (a tier past the last makes a new last tier); announced to
+  // at once if the torrent is running. False for a URL already present.
+  bool add_tracker(const std::string& url, int tier = 0) const;
+  // False if no tracker has this URL. No "stopped" is sent to it.
+  bool remove_tracker(const std::string& url) const;
+  // Announce to the trackers now, as far as each one's min interval allows.
+  void force_reannounce() const;
 
   friend bool operator==(const torrent_handle& a, const torrent_handle& b) { return a.id_ == b.id_; }
 

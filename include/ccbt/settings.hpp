@@ -26,6 +26,8 @@ struct settings {
   int peer_connect_timeout_ms = 10'000;
   int handshake_timeout_ms = 20'000;
   int inactivity_timeout_s = 120;            // no message at all for this long -> disconnect
+  int max_peer_list_size = 1000;             // candidate addresses kept per torrent
+  bool enable_pex = true;                    // BEP 11 peer exchange (never on private torrents)
 
   // ---- requests and picking
   piece_strategy strategy = piece_strategy::rarest_first;
@@ -55,6 +57,13 @@ struct settings {
 
   // ---- bans
   int hash_failures_to_ban = 2;              // pieces a peer contributed to that failed their hash
+
+  // ---- discovery (trackers)
+  bool announce_to_all_tiers = false;        // BEP 12: false = the first tier that answers only
+  int tracker_num_want = 200;                // peers asked for per announce
+  int tracker_http_timeout_s = 30;           // a whole HTTP(S) announce, redirects included
+  int tracker_udp_timeout_s = 15;            // BEP 15: first wait for a UDP answer, doubled per retry
+  int tracker_udp_retries = 2;               // UDP retransmissions before the announce fails
 
   // ---- state
   std::string resume_db;                     // path of the SQLite fast-resume store ("" = none)

@@ -100,6 +100,7 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
     disconnect("connected to ourselves");
     co_return false;
   }
+  peer_id_ = hs.id;
   features_ = wire::negotiate(ours.reserved, hs.reserved);
   decoder_.set_features(features_);
   decoder_.set_geometry(torrent_->info().num_pieces(), torrent_->info().piece_length());
@@ -392,7 +393,8 @@ void peer_connection::on_cancel(const wire::cancel& c) {
 }
 
 bool peer_connection::on_extended(const wire::extended& m) {
-  if (m.id != 0) return true;  // extensions we offered none of yet (ut_metadata / ut_pex come later)
+  if (m.id == pex_state::local_id && torrent_->pex_allowed()) return pex_receive(*this, *torrent_, m.payload);
+  if (m.id != 0) return true;  // extensions we did not offer: ignored
   auto hs = wire::decode_extension_handshake(m.payload);
   if (!hs) {
     disconnect("extension handshake: " + hs.error().message(), true);
@@ -400,7 +402,9 @@ bool peer_connection::on_extended(const wire::extended& m) {
   }
   if (hs->client) client_ = *hs->client;
   if (hs->reqq) their_reqq_ = *hs->reqq;
-  return true;
+  pex_.on_handshake(*hs);
+  if (incoming_ && hs->listen_port) torrent_->on_peer_listen_port(*this, *hs->listen_port);
+  return !closed_;
 }
 
 // ---- requests we send --------------------------------------------------------------------------
@@ -604,6 +608,7 @@ void peer_connection::send_extension_handshake() {
   h.client = "ccbt/0.1.0";
   h.reqq = static_cast<std::uint32_t>(max_pending_uploads);
   if (const auto port = torrent_->session().listen_port_value(); port != 0) h.listen_port = port;
+  if (torrent_->pex_allowed()) h.m.emplace(wire::ut_pex_name, pex_state::local_id);
   const auto payload = wire::encode_extension_handshake(h);
   send(wire::extended{0, payload});
 }
@@ -637,6 +642,11 @@ void peer_connection::send_hash_reject(const wire::hash_request& r) {
   send(rej);
 }
 
+void peer_connection::send_extended(std::uint8_t id, const std::string& payload) {
+  if (!connected() || !features_.extended) return;
+  send(wire::extended{id, payload});
+}
+
 void peer_connection::on_torrent_complete() {
   if (!connected()) return;
   update_interest();
@@ -662,6 +672,7 @@ void peer_connection::tick(clock::time_point now) {
   }
   if (timed_out) pipeline_.on_timeout();
   if (!requests_.empty() && now - last_block_ > std::chrono::seconds(s.snub_timeout_s)) snubbed_ = true;
+  pex_tick(*this, *torrent_, now);
   if (now - last_send_ > keep_alive_interval && send_queue_.empty()) send(wire::keep_alive{});
   fill_requests();
 }

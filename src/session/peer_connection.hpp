@@ -19,6 +19,7 @@
 #include "picker/piece_picker.hpp"
 #include "picker/piece_set.hpp"
 #include "picker/request_pipeline.hpp"
+#include "session/pex.hpp"
 #include "session/rate.hpp"
 #include "storage/disk_buffer.hpp"
 #include "wire/decoder.hpp"
@@ -50,6 +51,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   void tick(clock::time_point now);            // once a second: rates, timeouts, keep-alives
   void on_torrent_complete();                  // we became a seed
   void send_hash_reject(const wire::hash_request& r);
+  void send_extended(std::uint8_t id, const std::string& payload);  // a BEP 10 message
 
   // ---- state the torrent reads -------------------------------------------------------------
   [[nodiscard]] picker::peer_token token() const noexcept { return token_; }
@@ -72,6 +74,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   [[nodiscard]] double progress() const noexcept;
   [[nodiscard]] picker::peer_view view() const noexcept;
   [[nodiscard]] clock::time_point connected_at() const noexcept { return connected_at_; }
+  [[nodiscard]] const wire::peer_id& peer_id() const noexcept { return peer_id_; }  // after the handshake
+  [[nodiscard]] pex_state& pex() noexcept { return pex_; }
 
   // choker bookkeeping (owned by the torrent's choking rounds)
   bool optimistic = false;
@@ -135,6 +139,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   picker::peer_token token_;
   std::string endpoint_;
   std::string client_;
+  wire::peer_id peer_id_{};
+  pex_state pex_;
 
   wire::decoder decoder_;
   wire::features features_;

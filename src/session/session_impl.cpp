@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "net/endpoint.hpp"
+#include "session/announcer.hpp"
 #include "session/torrent.hpp"
 
 namespace ccbt::session_detail {
@@ -29,6 +30,14 @@ storage::disk_settings disk_settings_from(const settings& s) {
   return d;
 }
 
+tracker::client_options tracker_options_from(const settings& s) {
+  tracker::client_options o;
+  o.http.timeout = std::chrono::seconds(std::max(1, s.tracker_http_timeout_s));
+  o.udp.base_timeout = std::chrono::seconds(std::max(1, s.tracker_udp_timeout_s));
+  o.udp.max_retransmits = std::max(0, s.tracker_udp_retries);
+  return o;
+}
+
 wire::peer_id make_peer_id(const std::string& prefix) {
   wire::peer_id id{};
   static constexpr char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -47,7 +56,10 @@ std::optional<resume::file_stat> stat_file(const std::filesystem::path& p) {
 
 }  // namespace
 
-session_impl::session_impl(const settings& s) : settings_(s), peer_id_(make_peer_id(s.peer_id_prefix)) {
+session_impl::session_impl(const settings& s)
+    : settings_(s),
+      announce_(std::make_unique<announce_context>(tracker_options_from(s))),
+      peer_id_(make_peer_id(s.peer_id_prefix)) {
   disk_ = std::make_unique<storage::disk_io>(disk_settings_from(settings_),
                                              [this](std::function<void()> f) { asio::post(ioc_, std::move(f)); });
   disk_->set_writable_handler([this] { writable_signal_.cancel(); });
@@ -136,6 +148,16 @@ void session_impl::shutdown() {
     });
     // Bounded: a stuck disk must not hang the process forever.
     fut.wait_for(std::chrono::seconds(30));
+    // The torrents' "stopped" announces: best effort, for at most 2 s (also if the thread is stuck).
+    const auto announce_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (;;) {
+      auto pending = std::make_shared<std::promise<std::size_t>>();
+      auto count = pending->get_future();
+      asio::post(ioc_, [this, pending] { pending->set_value(announce_->stops_in_flight); });
+      if (count.wait_until(announce_deadline) != std::future_status::ready || count.get() == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (std::chrono::steady_clock::now() >= announce_deadline) break;
+    }
     ioc_.stop();
     thread_.join();
     running_ = false;

@@ -26,6 +26,7 @@
 namespace ccbt::session_detail {
 
 class torrent;
+struct announce_context;
 
 class session_impl : public std::enable_shared_from_this<session_impl> {
  public:
@@ -72,7 +73,10 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   [[nodiscard]] std::uint16_t listen_port_value() const noexcept { return listen_port_; }
   bool reserve_half_open();
   void release_half_open() { --half_open_; }
+  [[nodiscard]] int half_open_count() const noexcept { return half_open_; }
   [[nodiscard]] int connection_count() const;
+  // The tracker client shared by every torrent's announcer (announcer.hpp).
+  [[nodiscard]] announce_context& announces() noexcept { return *announce_; }
 
   // Fast resume (no-ops without a resume store).
   std::optional<std::vector<bool>> load_resume(torrent& t);
@@ -88,6 +92,7 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   std::optional<resume::torrent_id> resume_id(torrent& t);
 
   settings settings_;
+  std::unique_ptr<announce_context> announce_;  // before ioc_: announces in flight refer to it
   net::asio::io_context ioc_{1};
   std::unique_ptr<storage::disk_io> disk_;
   net::asio::steady_timer writable_signal_{ioc_};

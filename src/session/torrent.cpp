@@ -6,6 +6,7 @@
 #include "choker/choker.hpp"
 #include "net/endpoint.hpp"
 #include "picker/file_priorities.hpp"
+#include "session/announcer.hpp"
 #include "session/peer_connection.hpp"
 #include "session/session_impl.hpp"
 
@@ -34,6 +35,7 @@ torrent::torrent(session_impl& s, add_torrent_params p)
       have_(info_->num_pieces()),
       file_priorities_(std::move(p.file_priorities)),
       seed_mode_(p.seed_mode),
+      extra_trackers_(std::move(p.trackers)),
       paused_(p.paused),
       rng_(std::random_device{}()) {
   file_priorities_.resize(info_->num_files(), picker::default_priority);
@@ -88,6 +90,7 @@ void torrent::set_error(const std::string& message) {
 // ---- start, check, stop ------------------------------------------------------------------------
 
 void torrent::start() {
+  announcer_ = make_torrent_announcer(*this, info_->hashes().id(), merge_tiers(info_->trackers(), extra_trackers_));
   storage::storage_params sp;
   sp.info = info_;
   sp.save_path = save_path_;
@@ -167,11 +170,16 @@ void torrent::begin_downloading(std::vector<bool> verified) {
   const auto now = clock::now();
   next_choke_ = now + std::chrono::seconds(ses_.settings_ref().unchoke_interval_s);
   next_optimistic_ = now + std::chrono::seconds(ses_.settings_ref().optimistic_unchoke_interval_s);
-  if (!paused_) connect_candidates(now);
+  if (!paused_) {
+    announcer_->start();
+    if (picker_->wanted_remaining() == 0) announcer_->completed();
+    connect_candidates(now);
+  }
 }
 
 void torrent::stop(bool delete_files, std::function<void()> done) {
   stopping_ = true;
+  if (announcer_) announcer_->detach();
   for (auto& [t, p] : std::map(peers_)) p->disconnect("torrent removed");
   peers_.clear();
   if (!storage_added_) {
@@ -196,6 +204,7 @@ void torrent::pause() {
   paused_ = true;
   if (state_ != torrent_state::error && state_ != torrent_state::checking) state_ = torrent_state::paused;
   for (auto& [t, p] : std::map(peers_)) p->disconnect("torrent paused");
+  if (announcer_) announcer_->stop();
   ses_.resume_flush(*this);
   post_alert(alert_kind::torrent_paused, "paused");
 }
@@ -205,8 +214,12 @@ void torrent::resume() {
   paused_ = false;
   if (state_ == torrent_state::paused)
     state_ = picker_->wanted_remaining() == 0 ? torrent_state::seeding : torrent_state::downloading;
-  for (auto& c : candidates_) c.next_try = {};
+  peer_list_.retry_now();
   post_alert(alert_kind::torrent_resumed, "resumed");
+  if (announcer_ && state_ != torrent_state::checking && state_ != torrent_state::error) {
+    announcer_->start();
+    if (picker_->wanted_remaining() == 0) announcer_->completed();
+  }
   connect_candidates(clock::now());
 }
 
@@ -304,49 +317,59 @@ void torrent::add_peer(const std::string& host_port) {
   add_candidate(*ep, peer_source::manual);
 }
 
+bool torrent::is_own_endpoint(const net::tcp::endpoint& ep) const {
+  // Our listen port on a loopback, unspecified or listening address. (A peer id equal to ours is
+  // caught by the handshake as well: that covers addresses we cannot know, such as a NAT's.)
+  const auto port = ses_.listen_port_value();
+  if (port == 0 || ep.port() != port) return false;
+  if (ep.address().is_loopback() || ep.address().is_unspecified()) return true;
+  for (const auto& iface : ses_.settings_ref().listen_interfaces)
+    if (auto l = net::parse_endpoint(iface); l && l->address() == ep.address()) return true;
+  return false;
+}
+
 void torrent::add_candidate(const net::tcp::endpoint& ep, peer_source source) {
-  for (const auto& c : candidates_)
-    if (c.ep == ep) return;
-  candidates_.push_back({ep, 0, {}, false, source});
+  if (ep.port() == 0 || is_own_endpoint(ep) || is_banned(ep)) return;
+  peer_list_.set_max_size(static_cast<std::size_t>(std::max(10, ses_.settings_ref().max_peer_list_size)));
+  if (peer_list_.add(ep, source) == peer_list::add_result::full) return;
   if (state_ == torrent_state::downloading || state_ == torrent_state::seeding) connect_candidates(clock::now());
 }
 
 void torrent::connect_candidates(clock::time_point now) {
   if (paused_ || stopping_ || state_ == torrent_state::error || state_ == torrent_state::checking) return;
   const auto& s = ses_.settings_ref();
-  for (std::size_t i = 0; i < candidates_.size(); ++i) {
-    auto& c = candidates_[i];
-    if (c.active || c.next_try > now || is_banned(c.ep)) continue;
-    if (static_cast<int>(peers_.size()) + half_open_ >= s.max_connections_per_torrent) break;
+  // Limits: this torrent's connections, all connections of the session, outgoing attempts in flight.
+  const int torrent_room = s.max_connections_per_torrent - static_cast<int>(peers_.size()) - half_open_;
+  const int session_room = s.max_connections - ses_.connection_count() - ses_.half_open_count();
+  const int room = std::min(torrent_room, session_room);
+  if (room <= 0) return;
+  const auto eps = peer_list_.candidates(now, static_cast<std::size_t>(room),
+                                         [this](const net::tcp::endpoint& ep) { return is_banned(ep); });
+  for (const auto& ep : eps) {
     if (!ses_.reserve_half_open()) break;
-    // A seed has nothing to gain from connecting to other seeds; it still accepts them.
-    c.active = true;
+    peer_list_.on_connecting(ep);
     ++half_open_;
-    asio::co_spawn(ses_.io(), connect_to(i), asio::detached);
+    asio::co_spawn(ses_.io(), connect_to(ep), asio::detached);
   }
 }
 
-net::awaitable<void> torrent::connect_to(std::size_t index) {
+net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
   auto self = shared_from_this();
-  const auto ep = candidates_[index].ep;
   net::tcp::socket sock(ses_.io());
   asio::steady_timer timer(ses_.io());
   timer.expires_after(std::chrono::milliseconds(ses_.settings_ref().peer_connect_timeout_ms));
   auto res = co_await (sock.async_connect(ep, net::use_nothrow) || timer.async_wait(net::use_nothrow));
   --half_open_;
   ses_.release_half_open();
-  auto& c = candidates_[index];
   error_code ec;
   if (res.index() == 1) ec = asio::error::timed_out;
   else ec = std::get<0>(std::get<0>(res));
   if (stopping_ || paused_) {
-    c.active = false;
+    peer_list_.on_closed(ep, clock::now(), true, false);  // not the peer's fault: no failure counted
     co_return;
   }
   if (ec) {
-    c.active = false;
-    ++c.failures;
-    c.next_try = clock::now() + std::chrono::seconds(std::min(300, 1 << std::min(c.failures, 9)));
+    peer_list_.on_connect_failed(ep, clock::now());
     post_alert(alert_kind::peer_disconnected, "connect to " + net::to_string(ep) + " failed: " + ec.message(), {},
                net::to_string(ep), ec);
     co_return;
@@ -354,6 +377,7 @@ net::awaitable<void> torrent::connect_to(std::size_t index) {
   sock.set_option(net::tcp::no_delay(true), ec);
   const auto token = next_token_++;
   token_keys_[token] = ban_key(net::to_string(ep));
+  list_eps_[token] = ep;
   auto p = std::make_shared<peer_connection>(self, std::move(sock), false, token, net::to_string(ep));
   peers_.emplace(token, p);
   p->start(std::nullopt);
@@ -369,7 +393,42 @@ void torrent::attach_incoming(net::tcp::socket socket, wire::handshake_parser hs
   p->start(std::move(hs));
 }
 
+bool torrent::resolve_duplicate(peer_connection& p) {
+  peer_connection* older = nullptr;
+  for (auto& [t, q] : peers_)
+    if (q.get() != &p && q->handshake_done() && !q->closed() && q->peer_id() == p.peer_id()) older = q.get();
+  if (!older) return true;
+  const bool keep_new = keep_newer_duplicate(!p.incoming(), ses_.peer_id(), p.peer_id());
+  auto* loser = keep_new ? older : &p;
+  auto* winner = keep_new ? &p : older;
+  // The survivor takes over the loser's peer list entry (it is the same peer).
+  if (auto it = list_eps_.find(loser->token()); it != list_eps_.end() && list_eps_.count(winner->token()) == 0) {
+    const auto ep = it->second;
+    list_eps_.erase(it);
+    list_eps_[winner->token()] = ep;
+  }
+  loser->disconnect("duplicate connection to the same peer (" + (keep_new ? p.endpoint() : older->endpoint()) +
+                    " kept)");
+  return keep_new;
+}
+
+void torrent::on_peer_listen_port(peer_connection& p, std::uint16_t port) {
+  if (list_eps_.count(p.token()) != 0) return;
+  auto remote = net::parse_endpoint(p.endpoint());
+  if (!remote) return;
+  const net::tcp::endpoint ep(remote->address(), port);
+  if (is_own_endpoint(ep) || is_banned(ep)) return;
+  // Connected through its own connection: the entry is active until that one closes.
+  if (peer_list_.add(ep, peer_source::incoming) == peer_list::add_result::full) return;
+  if (const auto* e = peer_list_.find(ep); e && e->active) return;  // we are dialling it too
+  peer_list_.mark_active(ep);
+  peer_list_.on_connected(ep);
+  list_eps_[p.token()] = ep;
+}
+
 void torrent::on_peer_handshake(peer_connection& p) {
+  if (!resolve_duplicate(p)) return;
+  if (auto it = list_eps_.find(p.token()); it != list_eps_.end()) peer_list_.on_connected(it->second);
   post_alert(alert_kind::peer_connected, std::string(p.incoming() ? "incoming" : "outgoing") + " peer " + p.endpoint(),
              {}, p.endpoint());
 }
@@ -379,16 +438,11 @@ void torrent::on_peer_closed(peer_connection& p, const std::string& reason, bool
   else picker_->abort_requests(p.token());
   post_alert(protocol_error ? alert_kind::peer_error : alert_kind::peer_disconnected,
              "peer " + p.endpoint() + " disconnected: " + reason, {}, p.endpoint());
-  for (auto& c : candidates_)
-    if (net::to_string(c.ep) == p.endpoint()) {
-      c.active = false;
-      // Back-off: a connection that never got through the handshake counts as a failure (2 s, 4 s,
-      // 8 s ... 5 min); one that worked is retried after 10 s; a protocol violation after 2 min.
-      if (!p.handshake_done() && !protocol_error) ++c.failures;
-      else c.failures = 0;
-      const int delay = protocol_error ? 120 : c.failures > 0 ? std::min(300, 1 << std::min(c.failures, 9)) : 10;
-      c.next_try = clock::now() + std::chrono::seconds(delay);
-    }
+  // Back-off (peer_list::on_closed): no handshake counts as a failure, a violation waits 2 min.
+  if (auto it = list_eps_.find(p.token()); it != list_eps_.end()) {
+    peer_list_.on_closed(it->second, clock::now(), p.handshake_done(), protocol_error);
+    list_eps_.erase(it);
+  }
   auto keep = peers_.find(p.token());
   if (keep != peers_.end()) {
     // Keep the object alive until this call stack unwinds (the peer's coroutine holds it too).
@@ -422,6 +476,35 @@ void torrent::unchoke_if_slot_free(peer_connection& p) {
     p.set_choked(false);
     p.last_unchoked = seconds_;
   }
+}
+
+// ---- peer exchange -------------------------------------------------------------------------------
+
+bool torrent::pex_allowed() const noexcept { return !info_->is_private() && ses_.settings_ref().enable_pex; }
+
+std::vector<wire::pex_peer> torrent::pex_peers(picker::peer_token except) const {
+  std::vector<wire::pex_peer> out;
+  for (const auto& [tok, p] : peers_) {
+    if (tok == except || !p->connected()) continue;
+    auto it = list_eps_.find(tok);
+    if (it == list_eps_.end()) continue;  // an incoming peer that did not tell its listen port
+    wire::pex_peer e;
+    const auto& addr = it->second.address();
+    if (addr.is_v4()) {
+      const auto b = addr.to_v4().to_bytes();
+      std::copy(b.begin(), b.end(), e.ip.bytes.begin());
+      e.ip.size = 4;
+    } else {
+      const auto b = addr.to_v6().to_bytes();
+      std::copy(b.begin(), b.end(), e.ip.bytes.begin());
+      e.ip.size = 16;
+    }
+    e.port = it->second.port();
+    if (p->is_seed()) e.flags |= wire::pex_flag::seed;
+    if (!p->incoming()) e.flags |= wire::pex_flag::reachable;
+    out.push_back(e);
+  }
+  return out;
 }
 
 // ---- blocks and pieces -------------------------------------------------------------------------
@@ -519,6 +602,7 @@ void torrent::check_finished() {
   finished_announced_ = true;
   state_ = paused_ ? torrent_state::paused : torrent_state::seeding;
   ses_.resume_flush(*this);
+  if (announcer_) announcer_->completed();
   post_alert(alert_kind::torrent_finished,
              "finished: " + std::to_string(have_.count()) + " of " + std::to_string(have_.size()) + " pieces verified");
   for (auto& [t, p] : std::map(peers_)) p->on_torrent_complete();

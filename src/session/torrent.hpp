@@ -26,19 +26,19 @@
 #include "net/asio.hpp"
 #include "picker/piece_picker.hpp"
 #include "picker/request_pipeline.hpp"
+#include "session/peer_list.hpp"
 #include "session/rate.hpp"
 #include "storage/disk_io.hpp"
 #include "wire/handshake.hpp"
 #include "wire/messages.hpp"
+#include "wire/ut_pex.hpp"
 
 namespace ccbt::session_detail {
 
 class session_impl;
 class peer_connection;
+class announcer;
 using clock = std::chrono::steady_clock;
-
-// Where a candidate peer address came from (for ranking, limits and the UI).
-enum class peer_source : std::uint8_t { manual, tracker, pex, incoming, magnet };
 
 class torrent : public std::enable_shared_from_this<torrent>, private picker::torrent_view {
  public:
@@ -70,8 +70,11 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   void pause();
   void resume();
   void add_peer(const std::string& host_port);
-  // A peer address learnt from any source; duplicates are ignored. Connects when the torrent can.
+  // A peer address learnt from any source, kept in the peer list (session/peer_list.hpp: ranking,
+  // back-off, size cap); duplicates, our own listen endpoint and banned peers are ignored. Connects
+  // when the torrent can.
   void add_candidate(const net::tcp::endpoint& ep, peer_source source);
+  [[nodiscard]] const peer_list& candidates() const noexcept { return peer_list_; }
   void attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint);
   void set_file_priority(std::size_t file, std::uint8_t priority);
   void set_piece_priority(std::uint32_t piece, std::uint8_t priority);
@@ -79,9 +82,13 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   void force_recheck();
   [[nodiscard]] bool is_banned(const net::tcp::endpoint& ep) const;
   [[nodiscard]] bool accepts_connection() const noexcept;
+  // Tracker announces (announcer.hpp); null before start().
+  [[nodiscard]] announcer* trackers() noexcept { return announcer_.get(); }
 
   // ---- events from peers -------------------------------------------------------------------
   void on_peer_handshake(peer_connection& p);
+  // An incoming peer told its listen port (BEP 10 "p"): its address joins the peer list.
+  void on_peer_listen_port(peer_connection& p, std::uint16_t port);
   void on_peer_closed(peer_connection& p, const std::string& reason, bool protocol_error, bool had_availability);
   void on_peer_availability(peer_connection& p);
   void on_peer_interest_changed(peer_connection& p);
@@ -94,15 +101,13 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   bool fill_pad_block(peer_connection& p, picker::block_ref b);
   [[nodiscard]] bool is_interesting(const peer_connection& p) const;
 
- private:
-  struct candidate {
-    net::tcp::endpoint ep;
-    int failures = 0;
-    clock::time_point next_try{};
-    bool active = false;  // connecting or connected
-    peer_source source = peer_source::manual;
-  };
+  // ---- peer exchange (session/pex.hpp) -------------------------------------------------------
+  // BEP 11 for this torrent: on unless private (BEP 27) or switched off (settings::enable_pex).
+  [[nodiscard]] bool pex_allowed() const noexcept;
+  // Our connected peers whose listen address we know, as ut_pex entries, `except` left out.
+  [[nodiscard]] std::vector<wire::pex_peer> pex_peers(picker::peer_token except) const;
 
+ private:
   // picker::torrent_view
   [[nodiscard]] picker::piece_index piece_count() const override { return info_->num_pieces(); }
   [[nodiscard]] std::uint32_t piece_size(picker::piece_index i) const override { return info_->piece_size(i); }
@@ -112,7 +117,10 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   void on_piece_passed(std::uint32_t piece, bool fully_stored);
   void check_finished();
   void connect_candidates(clock::time_point now);
-  net::awaitable<void> connect_to(std::size_t candidate_index);
+  net::awaitable<void> connect_to(net::tcp::endpoint ep);
+  [[nodiscard]] bool is_own_endpoint(const net::tcp::endpoint& ep) const;
+  // Two connections to the same peer id: closes one (keep_newer_duplicate). False if `p` was closed.
+  bool resolve_duplicate(peer_connection& p);
   void choke_round(clock::time_point now, bool optimistic);
   void unchoke_if_slot_free(peer_connection& p);
   void strike(const std::string& key, int weight);
@@ -132,10 +140,13 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   picker::piece_set have_;
   std::vector<std::uint8_t> file_priorities_;
   bool seed_mode_ = false;
+  std::vector<std::vector<std::string>> extra_trackers_;  // add_torrent_params::trackers
+  std::shared_ptr<announcer> announcer_;
 
   std::map<picker::peer_token, std::shared_ptr<peer_connection>> peers_;
   picker::peer_token next_token_ = 1;
-  std::vector<candidate> candidates_;
+  peer_list peer_list_;
+  std::unordered_map<picker::peer_token, net::tcp::endpoint> list_eps_;  // connection -> its peer list entry
   int half_open_ = 0;
   std::unordered_map<std::string, int> strikes_;
   std::unordered_map<picker::peer_token, std::string> token_keys_;  // every connection's ban key

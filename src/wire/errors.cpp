@@ -28,6 +28,11 @@ class category_impl final : public std::error_category {
       case errc::ext_handshake_too_many_extensions: return "extension handshake lists too many extensions";
       case errc::ext_handshake_bad_name: return "extension handshake has an invalid extension name";
       case errc::ext_handshake_bad_metadata_size: return "extension handshake metadata_size out of range";
+      case errc::ut_pex_not_dict: return "ut_pex message is not a dictionary";
+      case errc::ut_pex_bad_field: return "ut_pex message field is not a byte string";
+      case errc::ut_pex_bad_length: return "ut_pex peer list size is not a whole number of entries";
+      case errc::ut_pex_flags_mismatch: return "ut_pex flags do not match the added peers";
+      case errc::ut_pex_too_many_peers: return "ut_pex message lists too many peers";
     }
     return "unknown wire error";
   }

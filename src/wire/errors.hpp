@@ -28,6 +28,11 @@ enum class errc {
   ext_handshake_too_many_extensions, // "m" has more entries than the limit
   ext_handshake_bad_name,   // an extension name that is empty or longer than the limit
   ext_handshake_bad_metadata_size,   // "metadata_size" above the limit
+  ut_pex_not_dict,          // BEP 11 ut_pex payload is not a bencoded dictionary
+  ut_pex_bad_field,         // added / added.f / dropped (or the "6" ones) is not a byte string
+  ut_pex_bad_length,        // a compact peer list whose size is not a multiple of 6 (IPv4) / 18 (IPv6)
+  ut_pex_flags_mismatch,    // added.f / added6.f does not hold exactly one byte per added peer
+  ut_pex_too_many_peers,    // more peers in one message than ut_pex_limits allows
 };
 
 [[nodiscard]] const std::error_category& category() noexcept;

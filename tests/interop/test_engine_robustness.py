@@ -12,6 +12,7 @@ as the honest peers:
 
 Run through ctest (CCBT_BIN is set there). Every process and socket is bounded in time.
 """
+import itertools
 import os
 import random
 import re
@@ -157,8 +158,12 @@ class KillNine(unittest.TestCase):
 PSTR = b"\x13BitTorrent protocol"
 
 
+_peer_ids = itertools.count(1)
+
+
 def handshake(info_hash):
-    return PSTR + bytes(8) + info_hash + b"-GB0001-" + bytes(random.Random(1).randbytes(12))
+    # A distinct peer id per connection: ccbt closes a second connection with the same peer id.
+    return PSTR + bytes(8) + info_hash + b"-GB0001-" + b"%012d" % next(_peer_ids)
 
 
 def msg(msg_id, payload=b""):

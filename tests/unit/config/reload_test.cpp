@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "config/keys.hpp"
 #include "test_util.hpp"
 
 namespace ccbt::config {
@@ -42,7 +43,9 @@ TEST(ConfigDiff, EveryKeyIsSeenByDiff) {
     loaded_config c;
     std::string text;
     switch (k.type) {
-      case value_type::boolean: text = "true"; break;
+      case value_type::boolean:  // the opposite of the default
+        text = std::get<bool>(detail::read(settings{}, detail::of(k))) ? "false" : "true";
+        break;
       case value_type::integer: text = std::to_string(k.max); break;
       case value_type::size: text = std::to_string(k.max); break;
       case value_type::string: text = "zz"; break;

@@ -1,6 +1,7 @@
 #include "session/peer_connection.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "net/endpoint.hpp"
 #include "session/session_impl.hpp"
@@ -19,6 +20,16 @@ constexpr std::size_t max_pending_uploads = 500;                     // our reqq
 constexpr auto keep_alive_interval = std::chrono::seconds(60);
 constexpr std::uint8_t our_ut_metadata_id = 2;                       // our "m" entry (as libtorrent)
 constexpr std::size_t max_early_haves = std::size_t{1} << 16;        // have messages kept before the metadata
+
+// The download rate that sizes the request pipeline. The meter reads 0 until its first one-second
+// tick: until then it is estimated from what arrived since we connected, so a fast peer gets a deep
+// queue (and our requests go out in batches, not one send per few blocks) from the start.
+std::uint64_t download_rate(const rate_meter& m, clock::time_point connected_at) {
+  const auto rate = static_cast<std::uint64_t>(m.rate());
+  if (rate != 0 || m.total() == 0) return rate;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - connected_at).count();
+  return m.total() * 1000 / static_cast<std::uint64_t>(std::max<std::int64_t>(ms, 100));
+}
 }  // namespace
 
 peer_connection::peer_connection(std::shared_ptr<torrent> t, net::tcp::socket socket, bool incoming,
@@ -150,9 +161,15 @@ net::awaitable<void> peer_connection::read_loop() {
       if (!handle(**m)) co_return;
       if (closed_) co_return;
     }
+    // Requests arrive in bursts: reading them from disk after the whole burst was decoded lets
+    // serve_uploads coalesce consecutive blocks into one disk read.
+    serve_uploads();
     co_await wait_writable();
     if (closed_) co_return;
-    auto space = decoder_.prepare(16 * 1024 + 64);
+    // Several messages per read (fewer system calls and wake-ups), as far as the rate limits allow;
+    // blocks already read ahead are copied out of the receive buffer, the rest of a block is read
+    // straight into its buffer.
+    auto space = decoder_.prepare(64 * 1024);
     const auto allowed = bw_.chunk(direction::download, static_cast<std::int64_t>(space.size()));
     if (!co_await bw_.acquire(direction::download, allowed)) co_return;
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), static_cast<std::size_t>(allowed)), use_nothrow);
@@ -177,22 +194,37 @@ net::awaitable<bool> peer_connection::read_block(const wire::piece_header& h) {
     co_return true;
   }
   const std::uint32_t length = h.length;
+  // Blocks read ahead into the decoder wait too while the write-back buffer is full: a peer adds at
+  // most the block it is receiving to a full buffer.
+  if (!torrent_->session().disk_writable()) {
+    co_await wait_writable();
+    if (closed_) co_return false;
+  }
   auto buffer = torrent_->session().disk().allocate_buffer(length);
   std::size_t got = decoder_.take_payload(buffer.bytes());
   while (got < length) {
-    // The rest of the block goes straight from the socket into its final buffer.
+    // The rest of the block goes straight from the socket into its final buffer; what follows it
+    // (the next messages) into the receive buffer, in the same read.
     co_await wait_writable();
     if (closed_) co_return false;
-    const auto allowed = bw_.chunk(direction::download, static_cast<std::int64_t>(length - got));
-    if (!co_await bw_.acquire(direction::download, allowed)) co_return false;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.data() + got, static_cast<std::size_t>(allowed)), use_nothrow);
-    bw_.refund(direction::download, allowed - static_cast<std::int64_t>(n));
+    const std::size_t rest = length - got;
+    const auto space = decoder_.prepare(64 * 1024);
+    const auto allowed = static_cast<std::size_t>(
+        bw_.chunk(direction::download, static_cast<std::int64_t>(rest + space.size())));
+    if (!co_await bw_.acquire(direction::download, static_cast<std::int64_t>(allowed))) co_return false;
+    const std::array<asio::mutable_buffer, 2> bufs{
+        asio::buffer(buffer.data() + got, std::min(rest, allowed)),
+        asio::buffer(space.data(), allowed > rest ? std::min(space.size(), allowed - rest) : 0)};
+    auto [ec, n] = co_await socket_.async_read_some(bufs, use_nothrow);
+    bw_.refund(direction::download, static_cast<std::int64_t>(allowed) - static_cast<std::int64_t>(n));
     if (ec) {
       disconnect(ec == asio::error::eof ? "connection closed by peer" : "read: " + ec.message());
       co_return false;
     }
-    decoder_.payload_consumed(n);
-    got += n;
+    const std::size_t mine = std::min(n, rest);
+    decoder_.payload_consumed(mine);  // first: the bytes committed below come after the block
+    if (n > mine) decoder_.commit(n - mine);
+    got += mine;
     last_receive_ = clock::now();
   }
   if (closed_) co_return false;
@@ -209,7 +241,7 @@ void peer_connection::on_block(picker::block_ref b, std::uint32_t length, storag
   down_.add(length);
   last_block_ = clock::now();
   if (snubbed_) snubbed_ = false;
-  pipeline_.on_block_received(static_cast<std::uint64_t>(down_.rate()), their_reqq_);
+  pipeline_.on_block_received(download_rate(down_, connected_at_), their_reqq_);
   torrent_->on_block(*this, b, std::move(data));
   if (!closed_) fill_requests();
 }
@@ -424,8 +456,7 @@ bool peer_connection::on_request(const wire::request& r) {
     return false;
   }
   uploads_.push_back({r.index, r.begin, r.length, false});
-  serve_uploads();
-  return true;
+  return true;  // served once the messages already received are handled (read_loop): bigger reads
 }
 
 void peer_connection::on_cancel(const wire::cancel& c) {
@@ -474,7 +505,7 @@ bool peer_connection::on_extended(const wire::extended& m) {
 // ---- requests we send --------------------------------------------------------------------------
 
 std::uint32_t peer_connection::target_depth() const noexcept {
-  return pipeline_.depth(static_cast<std::uint64_t>(down_.rate()), snubbed_, their_reqq_);
+  return pipeline_.depth(download_rate(down_, connected_at_), snubbed_, their_reqq_);
 }
 
 picker::peer_view peer_connection::view() const noexcept {

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,6 +17,7 @@
 #include <ccbt/session.hpp>
 
 #include "common/format.hpp"
+#include "common/live_config.hpp"
 #include "common/progress.hpp"
 
 namespace ccbt::apps {
@@ -38,6 +41,29 @@ nlohmann::json status_json(const torrent_status& st) {
           {"total_upload", st.total_uploaded}, {"failed_bytes", st.total_failed_bytes}};
 }
 
+nlohmann::json trackers_json(const std::vector<tracker_status>& ts) {
+  auto arr = nlohmann::json::array();
+  for (const auto& t : ts) {
+    nlohmann::json j = {{"url", t.url}, {"tier", t.tier}, {"state", to_string(t.state)}, {"fails", t.fails}};
+    if (!t.last_error.empty()) j["error"] = t.last_error;
+    if (!t.warning.empty()) j["warning"] = t.warning;
+    if (t.seeds) j["seeds"] = *t.seeds;
+    if (t.leechers) j["leechers"] = *t.leechers;
+    if (t.next_announce_s) j["next_announce"] = *t.next_announce_s;
+    arr.push_back(std::move(j));
+  }
+  return arr;
+}
+
+// "downloading" plus what the trackers say: "downloading (trackers 1/2, 3 peers)".
+std::string progress_label(const std::string& base, const std::vector<tracker_status>& ts, int peers) {
+  if (ts.empty()) return base + " (" + std::to_string(peers) + " peers)";
+  int working = 0;
+  for (const auto& t : ts) working += t.state == tracker_state::working ? 1 : 0;
+  return base + " (trackers " + std::to_string(working) + "/" + std::to_string(ts.size()) + ", " +
+         std::to_string(peers) + " peers)";
+}
+
 std::optional<std::string> listen_interface(const std::string& s) {
   if (s.find(':') == std::string::npos) {
     for (char c : s)
@@ -46,6 +72,36 @@ std::optional<std::string> listen_interface(const std::string& s) {
     return "0.0.0.0:" + s;
   }
   return s;
+}
+
+nlohmann::json strings(const std::vector<std::string>& v) {
+  auto j = nlohmann::json::array();
+  for (const auto& s : v) j.push_back(s);
+  return j;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+void report_reloads(const char* program, const std::vector<reload_event>& events, bool json, std::FILE* out,
+                    std::FILE* err) {
+  for (const auto& e : events) {
+    for (const auto& w : e.warnings) std::fprintf(err, "%s: configuration: warning: %s\n", program, w.c_str());
+    if (!e.ok) std::fprintf(err, "%s: configuration not reloaded, the running one is kept: %s\n", program, e.error.c_str());
+    else if (!e.applied.empty()) std::fprintf(err, "%s: configuration reloaded: %s\n", program, join(e.applied).c_str());
+    if (e.ok && !e.restart.empty())
+      std::fprintf(err, "%s: configuration: takes effect at the next start: %s\n", program, join(e.restart).c_str());
+    if (json) {
+      nlohmann::json j = {{"event", "config"}, {"ok", e.ok}, {"applied", strings(e.applied)},
+                          {"restart", strings(e.restart)}, {"download_rate_limit", e.running.download_rate_limit},
+                          {"upload_rate_limit", e.running.upload_rate_limit}};
+      if (!e.ok) j["error"] = e.error;
+      emit(out, j);
+    }
+  }
 }
 
 }  // namespace
@@ -63,44 +119,84 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
     return 1;
   }
 
-  // Settings: defaults <- ccbt.toml <- CCBT_* environment <- --set <- the flags below.
+  // Settings: defaults <- ccbt.toml <- CCBT_* environment <- --set <- the flags below. The flags that
+  // map to settings become --set overrides, so a reload of the file keeps them.
   config::load_options lo;
   if (!opts.config.empty()) lo.config_path = opts.config;
   lo.overrides = opts.set;
-  auto loaded = config::load(lo);
-  if (!loaded) {
-    std::fprintf(err, "%s: configuration: %s\n", program, loaded.error().message().c_str());
-    return 2;
-  }
-  for (const auto& w : loaded->warnings) std::fprintf(err, "%s: warning: %s\n", program, w.message.c_str());
-  settings s = loaded->values;
-  const bool listen_from_flags = !opts.listen.empty();
-  if (listen_from_flags) s.listen_interfaces.clear();
+  std::vector<std::string> listen_ifaces;
   for (const auto& l : opts.listen) {
     auto iface = listen_interface(l);
     if (!iface) {
       std::fprintf(err, "%s: --listen %s: expected PORT or IP:PORT\n", program, l.c_str());
       return 2;
     }
-    s.listen_interfaces.push_back(*iface);
+    listen_ifaces.push_back(*iface);
   }
-  if (opts.no_resume)
-    s.resume_db.clear();
-  else if (!opts.resume_db.empty())
-    s.resume_db = opts.resume_db;
-  else if (s.resume_db.empty())
-    s.resume_db = (std::filesystem::path(opts.directory) / ".ccbt-resume.sqlite").string();
-  if (opts.max_peers > 0) s.max_connections_per_torrent = opts.max_peers;
+  if (!listen_ifaces.empty()) {
+    std::string list;
+    for (const auto& i : listen_ifaces) list += (list.empty() ? "" : ",") + i;
+    lo.overrides.push_back("network.listen_interfaces=" + list);
+  }
+  if (opts.max_peers > 0) lo.overrides.push_back("network.max_connections_per_torrent=" + std::to_string(opts.max_peers));
   if (!opts.strategy.empty()) {
-    if (opts.strategy == "rarest-first") s.strategy = piece_strategy::rarest_first;
-    else if (opts.strategy == "sequential") s.strategy = piece_strategy::sequential;
-    else if (opts.strategy == "round-robin") s.strategy = piece_strategy::round_robin;
+    if (opts.strategy == "rarest-first") lo.overrides.push_back("strategy.piece_strategy=rarest_first");
+    else if (opts.strategy == "sequential") lo.overrides.push_back("strategy.piece_strategy=sequential");
+    else if (opts.strategy == "round-robin") lo.overrides.push_back("strategy.piece_strategy=round_robin");
     else {
       std::fprintf(err, "%s: --strategy %s: expected rarest-first, sequential or round-robin\n", program,
                    opts.strategy.c_str());
       return 2;
     }
   }
+  torrent_overrides overrides;
+  for (const auto& [flag, text, field] : {std::tuple{"--download-limit", &opts.download_limit, &overrides.download_rate_limit},
+                                          std::tuple{"--upload-limit", &opts.upload_limit, &overrides.upload_rate_limit}}) {
+    if (text->empty()) continue;
+    const auto v = parse_size(*text);
+    if (!v || *v > (std::uint64_t{1} << 50)) {
+      std::fprintf(err, "%s: %s %s: expected a rate such as 500KiB or 2MiB\n", program, flag, text->c_str());
+      return 2;
+    }
+    *field = static_cast<std::int64_t>(*v);
+  }
+  std::optional<stream_target> stream;
+  if (!opts.stream.empty()) {
+    stream_target st;
+    const auto colon = opts.stream.find(':');
+    const auto file = parse_size(opts.stream.substr(0, colon));
+    const auto offset = colon == std::string::npos ? std::optional<std::uint64_t>(0) : parse_size(opts.stream.substr(colon + 1));
+    if (!file || !offset || opts.stream.substr(0, colon).find_first_not_of("0123456789") != std::string::npos) {
+      std::fprintf(err, "%s: --stream %s: expected FILE[:OFFSET] (a file index, a byte offset)\n", program,
+                   opts.stream.c_str());
+      return 2;
+    }
+    st.file = static_cast<std::size_t>(*file);
+    st.offset = *offset;
+    stream = st;
+  }
+  auto loaded = config::load(lo);
+  if (!loaded) {
+    std::fprintf(err, "%s: configuration: %s\n", program, loaded.error().message().c_str());
+    return 2;
+  }
+  for (const auto& w : loaded->warnings) std::fprintf(err, "%s: warning: %s\n", program, w.message.c_str());
+  // The resume store: a restart-only key, so fixing it as an override keeps reloads quiet.
+  std::optional<std::string> resume_db;
+  if (opts.no_resume)
+    resume_db = "";
+  else if (!opts.resume_db.empty())
+    resume_db = opts.resume_db;
+  else if (loaded->values.resume_db.empty())
+    resume_db = (std::filesystem::path(opts.directory) / ".ccbt-resume.sqlite").string();
+  if (resume_db) {
+    lo.overrides.push_back("state.resume_db=" + *resume_db);
+    if (auto r = config::apply_override(*loaded, lo.overrides.back()); !r) {
+      std::fprintf(err, "%s: --resume-db: %s\n", program, r.error().message().c_str());
+      return 2;
+    }
+  }
+  settings s = loaded->values;
   std::error_code ec;
   std::filesystem::create_directories(opts.directory, ec);
   if (ec) {
@@ -112,6 +208,17 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
   std::signal(SIGTERM, on_signal);
 
   session ses(s);
+  // --config FILE: edits of the file apply while running.
+  std::unique_ptr<live_config> live;
+  if (!opts.config.empty()) {
+    auto lc = live_config::start(ses, *loaded, lo);
+    if (!lc) {
+      std::fprintf(err, "%s: configuration %s: %s (edits will not be applied)\n", program, opts.config.c_str(),
+                   lc.error().message().c_str());
+    } else {
+      live = std::move(*lc);
+    }
+  }
   bool listening = false;
   for (const auto& a : ses.pop_alerts()) {
     if (a.kind == alert_kind::listen_failed) std::fprintf(err, "%s: %s\n", program, a.message.c_str());
@@ -123,16 +230,23 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
   p.torrent = std::make_shared<const metainfo::torrent_info>(std::move(*ti));
   p.save_path = opts.directory;
   p.peers = opts.peers;
+  for (const auto& url : opts.trackers) p.trackers.push_back({url});
   p.seed_mode = opts.seed_mode;
+  p.overrides = overrides;
   auto h = ses.add_torrent(std::move(p));
   if (!h) {
     std::fprintf(err, "%s: %s\n", program, h.error().message().c_str());
     return 1;
   }
+  if (stream && !h->set_stream(stream)) {
+    std::fprintf(err, "%s: --stream %s: the torrent has no file %zu\n", program, opts.stream.c_str(), stream->file);
+    return 2;
+  }
   // After the torrent is added, so a peer that connects on this news finds it.
   if (opts.status_json) emit(out, {{"event", "listening"}, {"port", ses.listen_port()}});
 
-  progress_bar bar(opts.seed ? "seeding" : "downloading", !opts.quiet && !opts.status_json);
+  const std::string bar_label = opts.seed ? "seeding" : "downloading";
+  progress_bar bar(bar_label, !opts.quiet && !opts.status_json);
   const auto start = std::chrono::steady_clock::now();
   auto last_status = start;
   bool finished = false;
@@ -152,20 +266,36 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
           if (!opts.status_json) std::fprintf(err, "%s: %s\n", program, a.message.c_str());
           if (a.kind == alert_kind::torrent_error) exit_code = 1;
           break;
+        case alert_kind::tracker_error:
+        case alert_kind::tracker_warning:
+          if (!opts.status_json) {
+            bar.finish();
+            std::fprintf(err, "%s: %s\n", program, a.message.c_str());
+          }
+          break;
         default:
           break;
       }
-      if (opts.status_json && a.kind != alert_kind::piece_finished)
-        emit(out, {{"event", "alert"}, {"kind", to_string(a.kind)}, {"message", a.message}, {"peer", a.peer}});
+      if (opts.status_json && a.kind != alert_kind::piece_finished) {
+        nlohmann::json j = {{"event", "alert"}, {"kind", to_string(a.kind)}, {"message", a.message}, {"peer", a.peer}};
+        if (!a.tracker_url.empty()) j["tracker"] = a.tracker_url;
+        if (a.kind == alert_kind::tracker_reply) j["num_peers"] = a.num_peers;
+        emit(out, j);
+      }
     }
+    if (live) report_reloads(program, live->take_events(), opts.status_json, out, err);
     if (exit_code != 0) break;
     const auto now = std::chrono::steady_clock::now();
     const auto st = h->status();
     if (st.state == torrent_state::seeding && !finished) finished = true;  // complete from the start
+    const auto trackers = h->trackers();
     if (opts.status_json && now - last_status >= std::chrono::seconds(1)) {
-      emit(out, status_json(st));
+      auto j = status_json(st);
+      j["trackers"] = trackers_json(trackers);
+      emit(out, j);
       last_status = now;
     }
+    bar.set_label(progress_label(bar_label, trackers, st.num_peers));
     bar.update(st.total_wanted_done, st.total_wanted);
     if (finished && !opts.seed) break;
     if (opts.seconds > 0 && std::chrono::duration<double>(now - start).count() >= opts.seconds) {
@@ -180,6 +310,7 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
     auto j = status_json(st);
     j["event"] = finished ? "finished" : "stopped";
     j["seconds"] = secs;
+    j["trackers"] = trackers_json(h->trackers());
     emit(out, j);
   } else if (!opts.quiet) {
     std::fprintf(err, "%s: %s %s: %s of %s in %s (%s), %d peers\n", program, st.name.c_str(),

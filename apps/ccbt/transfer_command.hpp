@@ -13,6 +13,7 @@ struct transfer_options {
   std::string torrent;                 // path of the .torrent
   std::string directory;               // download directory (-o) or data directory (--data)
   std::vector<std::string> peers;      // --peer HOST:PORT
+  std::vector<std::string> trackers;   // --tracker URL (each one a tier after the torrent's own)
   std::vector<std::string> listen;     // --listen PORT or IP:PORT (default 0.0.0.0:6881)
   bool seed = false;                   // keep seeding after the download (always for `seed`)
   bool seed_mode = false;              // trust the data without checking it (`seed --trust`)
@@ -25,6 +26,9 @@ struct transfer_options {
   int max_peers = 0;
   std::string config;                  // --config FILE (else the search path of docs/configuration.md)
   std::vector<std::string> set;        // --set section.key=value
+  std::string download_limit;          // --download-limit RATE: this torrent (per-torrent override)
+  std::string upload_limit;            // --upload-limit RATE
+  std::string stream;                  // --stream FILE[:OFFSET]: fetch this file position first, in order
 };
 
 // Returns the process exit code: 0 done (or seeding stopped by a signal), 1 error, 3 time limit.

@@ -19,6 +19,8 @@ class progress_bar {
   ~progress_bar();
 
   void update(std::uint64_t done, std::uint64_t total);
+  // The text before the bar (e.g. to show peers and trackers); drawn at the next update().
+  void set_label(std::string label) { label_ = std::move(label); }
   void finish();
   [[nodiscard]] bool active() const noexcept { return enabled_; }
 

@@ -10,6 +10,7 @@
 
 #include <ccbt/metainfo.hpp>
 #include <ccbt/settings.hpp>
+#include <ccbt/torrent_overrides.hpp>
 
 namespace ccbt {
 
@@ -22,7 +23,8 @@ struct add_torrent_params {
   bool paused = false;
   // Per-file priorities 0 (skip) .. 7, indexed like torrent->files(); missing entries = 4.
   std::vector<std::uint8_t> file_priorities;
-  std::optional<piece_strategy> strategy;                 // overrides settings::strategy
+  std::optional<piece_strategy> strategy;                 // same as overrides.strategy (which wins)
+  torrent_overrides overrides;                            // per-torrent limits, slots, strategy
   // Trust that the data on disk is complete (skip the check; pieces are verified when read).
   bool seed_mode = false;
 };

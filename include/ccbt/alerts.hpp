@@ -34,6 +34,9 @@ enum class alert_kind : std::uint8_t {
   peer_error,            // a protocol violation (the connection was closed)
   storage_error,         // a file could not be read or written
   resume_error,
+  tracker_reply,         // a tracker answered an announce (peers: how many it returned)
+  tracker_warning,       // a tracker answered with a "warning message"
+  tracker_error,         // an announce to one tracker failed (the others are unaffected)
 };
 
 [[nodiscard]] const char* to_string(alert_kind k) noexcept;
@@ -47,6 +50,8 @@ struct alert {
   std::optional<std::uint32_t> piece;
   std::error_code error;
   std::string message;                   // one human line, including the context above
+  std::string tracker_url;               // tracker_* alerts: the tracker concerned
+  int num_peers = 0;                     // tracker_reply: peers in the reply
 };
 
 }  // namespace ccbt

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <ccbt/add_torrent_params.hpp>
@@ -16,6 +17,7 @@
 #include <ccbt/error.hpp>
 #include <ccbt/settings.hpp>
 #include <ccbt/stats.hpp>
+#include <ccbt/torrent_overrides.hpp>
 
 namespace ccbt {
 
@@ -40,8 +42,24 @@ class torrent_handle {
   void add_peer(const std::string& host_port) const;
   void set_file_priority(std::size_t file_index, std::uint8_t priority) const;
   void set_piece_priority(std::uint32_t piece, std::uint8_t priority) const;
-  void set_strategy(piece_strategy s) const;
+  void set_strategy(piece_strategy s) const;  // same as setting overrides().strategy
   void force_recheck() const;
+
+  // Trackers, in announce order (BEP 12 tiers; a tracker that answered moves to the front of its tier).
+  [[nodiscard]] std::vector<tracker_status> trackers() const;
+  // Adds a tracker at the end of `tier` (a tier past the last makes a new last tier); announced to
+  // at once if the torrent is running. False for a URL already present.
+  bool add_tracker(const std::string& url, int tier = 0) const;
+  // False if no tracker has this URL. No "stopped" is sent to it.
+  bool remove_tracker(const std::string& url) const;
+  // Announce to the trackers now, as far as each one's min interval allows.
+  void force_reannounce() const;
+  // Per-torrent overrides, applied at once and saved in the resume store. Replaces all fields.
+  void set_overrides(const torrent_overrides& o) const;
+  [[nodiscard]] torrent_overrides overrides() const;
+  // Fetch the pieces at this file position first, in order (nullopt: stop streaming). false if the
+  // torrent or the file does not exist.
+  bool set_stream(const std::optional<stream_target>& target) const;
 
   friend bool operator==(const torrent_handle& a, const torrent_handle& b) { return a.id_ == b.id_; }
 
@@ -68,7 +86,10 @@ class session {
   // The port actually bound by the first listen interface (useful with port 0); 0 if none.
   [[nodiscard]] std::uint16_t listen_port() const;
   [[nodiscard]] session_stats stats() const;
-  void apply_settings(const settings& s);
+  // Applies at once what can change live (rates, connection limits, choker, strategy, queues, ...);
+  // returns the names of the changed settings that only take effect at the next start
+  // ("network.listen_interfaces", "disk.io_threads", ...), which keep their running values.
+  std::vector<std::string> apply_settings(const settings& s);
 
   [[nodiscard]] std::vector<alert> pop_alerts();
   // Waits until an alert is queued or the timeout expires; true if alerts are waiting.

@@ -54,9 +54,18 @@ struct settings {
   // ---- rates (bytes/s, 0 = unlimited)
   std::int64_t download_rate_limit = 0;
   std::int64_t upload_rate_limit = 0;
+  std::int64_t peer_download_rate_limit = 0;  // each peer connection
+  std::int64_t peer_upload_rate_limit = 0;
 
   // ---- bans
   int hash_failures_to_ban = 2;              // pieces a peer contributed to that failed their hash
+
+  // ---- discovery (trackers)
+  bool announce_to_all_tiers = false;        // BEP 12: false = the first tier that answers only
+  int tracker_num_want = 200;                // peers asked for per announce
+  int tracker_http_timeout_s = 30;           // a whole HTTP(S) announce, redirects included
+  int tracker_udp_timeout_s = 15;            // BEP 15: first wait for a UDP answer, doubled per retry
+  int tracker_udp_retries = 2;               // UDP retransmissions before the announce fails
 
   // ---- state
   std::string resume_db;                     // path of the SQLite fast-resume store ("" = none)

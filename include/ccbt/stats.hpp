@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,31 @@ struct peer_info {
   int request_queue = 0;                // our outstanding requests to them
   int target_queue = 0;                 // the depth the pipeline aims for
   double progress = 0;                  // fraction of pieces they have
+};
+
+enum class tracker_state : std::uint8_t {
+  not_contacted,  // not announced to yet (or the torrent is stopped)
+  updating,       // an announce is in flight
+  working,        // the last announce succeeded
+  failing,        // the last announce failed; retried later
+};
+[[nodiscard]] const char* to_string(tracker_state s) noexcept;
+
+// One tracker of a torrent (torrent_handle::trackers()), in announce order.
+struct tracker_status {
+  std::string url;
+  int tier = 0;                             // BEP 12 tier, 0 = first
+  tracker_state state = tracker_state::not_contacted;
+  int fails = 0;                            // consecutive failed announces
+  std::string last_error;                   // message of the last failure ("" after a success)
+  std::string warning;                      // "warning message" of the last reply
+  std::optional<std::int64_t> seeds;        // from the last reply that gave them
+  std::optional<std::int64_t> leechers;
+  std::optional<std::int64_t> downloaded;
+  std::optional<std::int64_t> next_announce_s;  // seconds until the next announce; none: not scheduled
+  std::optional<std::int64_t> last_announce_s;  // seconds since the last successful announce
+  std::int64_t interval_s = 0;              // the tracker's interval (after clamping); 0 until a reply
+  std::int64_t min_interval_s = 0;
 };
 
 struct session_stats {

@@ -108,11 +108,6 @@ const descriptor table[] = {
       "the worst-ranked unused ones make room."},
      &settings::max_peer_list_size},
 
-    // ---- discovery (where peer addresses come from)
-    {{"discovery", "pex", vt::boolean, am::live, "", 0, 0, {},
-      "Exchange peer addresses with connected peers (BEP 11 ut_pex); never done for private torrents."},
-     &settings::enable_pex},
-
     // ---- strategy (piece selection and request pipelining)
     {{"strategy", "piece_strategy", vt::choice, am::live, "", 0, 0, strategy_names,
       "Order in which pieces are requested: rarest_first (best for the swarm), sequential (file order) or "
@@ -176,11 +171,38 @@ const descriptor table[] = {
     {{"limits", "upload_rate", vt::size, am::live, "bytes/s", 0, tib, {},
       "Upload rate of all torrents together; 0 = unlimited."},
      &settings::upload_rate_limit},
+    {{"limits", "peer_download_rate", vt::size, am::live, "bytes/s", 0, tib, {},
+      "Download rate of each peer connection; 0 = unlimited."},
+     &settings::peer_download_rate_limit},
+    {{"limits", "peer_upload_rate", vt::size, am::live, "bytes/s", 0, tib, {},
+      "Upload rate to each peer connection; 0 = unlimited."},
+     &settings::peer_upload_rate_limit},
 
     // ---- security
     {{"security", "hash_failures_to_ban", vt::integer, am::live, "", 1, 1000, {},
       "A peer that sent data for this many pieces that failed their hash check is banned."},
      &settings::hash_failures_to_ban},
+
+    // ---- discovery
+    {{"discovery", "announce_to_all_tiers", vt::boolean, am::restart, "", 0, 0, {},
+      "Announce to one tracker of every tier at once; false (BEP 12) uses the first tier that has a working "
+      "tracker and moves to the next tier only when all of its trackers fail."},
+     &settings::announce_to_all_tiers},
+    {{"discovery", "tracker_num_want", vt::integer, am::restart, "", 0, 2000, {},
+      "Peers asked from a tracker per announce."},
+     &settings::tracker_num_want},
+    {{"discovery", "tracker_http_timeout_s", vt::integer, am::restart, "s", 1, 600, {},
+      "Time allowed for a whole HTTP(S) announce, redirects included."},
+     &settings::tracker_http_timeout_s},
+    {{"discovery", "tracker_udp_timeout_s", vt::integer, am::restart, "s", 1, 60, {},
+      "First wait for a UDP tracker's answer; doubled after each retransmission (BEP 15)."},
+     &settings::tracker_udp_timeout_s},
+    {{"discovery", "tracker_udp_retries", vt::integer, am::restart, "", 0, 8, {},
+      "UDP retransmissions before an announce counts as failed (BEP 15 allows up to 8)."},
+     &settings::tracker_udp_retries},
+    {{"discovery", "pex", vt::boolean, am::live, "", 0, 0, {},
+      "Exchange peer addresses with connected peers (BEP 11 ut_pex); never done for private torrents."},
+     &settings::enable_pex},
 
     // ---- state
     {{"state", "resume_db", vt::string, am::restart, "", 0, 4096, {},

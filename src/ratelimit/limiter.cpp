@@ -82,6 +82,19 @@ void limiter::set_peer_rate(peer_id p, direction d, std::int64_t rate, time_poin
   peers_[p].bucket[index(d)].set_rate(rate, burst, now);
 }
 
+std::int64_t limiter::tightest_rate(peer_id p, direction d) const {
+  assert(p < peers_.size() && peers_[p].used);
+  const auto i = index(d);
+  std::int64_t r = 0;
+  const auto fold = [&r](const token_bucket& b) {
+    if (!b.unlimited()) r = r == 0 ? b.rate() : std::min(r, b.rate());
+  };
+  fold(peers_[p].bucket[i]);
+  if (const auto* t = torrent_of(p)) fold(t->bucket[i]);
+  fold(global_[i]);
+  return r;
+}
+
 // ---- helpers
 
 limiter::torrent_state* limiter::torrent_of(peer_id p) {
@@ -184,6 +197,14 @@ void limiter::consume(peer_id p, direction d, std::int64_t n, time_point now) {
   c.peer->consume(n, now);
   if (c.torrent) c.torrent->consume(n, now);
   c.global->consume(n, now);
+}
+
+void limiter::refund(peer_id p, direction d, std::int64_t n, time_point now) {
+  assert(p < peers_.size() && peers_[p].used);
+  const auto c = buckets(p, d);
+  c.peer->refund(n, now);
+  if (c.torrent) c.torrent->refund(n, now);
+  c.global->refund(n, now);
 }
 
 void limiter::poll(time_point now, std::vector<grant>& out) {

@@ -65,6 +65,12 @@ class limiter {
   // Bytes that moved without asking (protocol overhead, or a read that could not be sized): they
   // are charged to all three levels, which may go into debt.
   void consume(peer_id p, direction d, std::int64_t n, time_point now);
+  // Bytes granted but not moved (a socket read that returned less than it was granted): they go
+  // back to all three levels, each capped at its burst.
+  void refund(peer_id p, direction d, std::int64_t n, time_point now);
+  [[nodiscard]] std::int64_t global_rate(direction d) const { return global_[index(d)].rate(); }
+  // The tightest rate of the peer's three levels, 0 when none limits it.
+  [[nodiscard]] std::int64_t tightest_rate(peer_id p, direction d) const;
 
   // Hands out what the buckets allow to the queued requests; appends one grant per peer served.
   void poll(time_point now, std::vector<grant>& out);

@@ -77,6 +77,13 @@ void token_bucket::consume(std::int64_t n, time_point now) noexcept {
   tokens_ = std::max<std::int64_t>(tokens_ - std::min<std::int64_t>(n, std::int64_t{1} << 62), -(std::int64_t{1} << 62));
 }
 
+void token_bucket::refund(std::int64_t n, time_point now) noexcept {
+  if (n <= 0 || unlimited()) return;
+  advance(now);
+  if (tokens_ >= burst_) return;
+  tokens_ = std::min<std::int64_t>(burst_, tokens_ + std::min<std::int64_t>(n, burst_));
+}
+
 duration token_bucket::time_until(std::int64_t k, time_point now) const noexcept {
   if (unlimited()) return duration::zero();
   const auto l = at(now);

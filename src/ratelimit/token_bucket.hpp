@@ -39,6 +39,9 @@ class token_bucket {
   std::int64_t take(std::int64_t n, time_point now) noexcept;
   // Takes n tokens unconditionally (may go into debt).
   void consume(std::int64_t n, time_point now) noexcept;
+  // Gives back n tokens taken but not used (a read that returned less than granted); never fills
+  // the bucket above its burst.
+  void refund(std::int64_t n, time_point now) noexcept;
   // Time until min(k, burst) tokens are available; zero if they are now or the bucket is unlimited.
   [[nodiscard]] duration time_until(std::int64_t k, time_point now) const noexcept;
 

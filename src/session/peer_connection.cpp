@@ -27,7 +27,8 @@ peer_connection::peer_connection(std::shared_ptr<torrent> t, net::tcp::socket so
       token_(token),
       endpoint_(std::move(endpoint)),
       decoder_(wire::decoder_options{}),
-      pipeline_(torrent_->pipeline_config()) {
+      pipeline_(torrent_->pipeline_config()),
+      bw_(torrent_->session().bandwidth(), socket_.get_executor(), torrent_->bandwidth_slot()) {
   send_signal_.expires_at(clock::time_point::max());
 }
 
@@ -60,6 +61,7 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   std::string out;
   wire::encode(out, ours);
   auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+  bw_.consume(direction::upload, static_cast<std::int64_t>(wn));  // handshakes cannot wait
   if (wec) {
     disconnect("handshake send: " + wec.message());
     co_return false;
@@ -70,6 +72,7 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   while (!parser.done()) {
     const std::size_t need = parser.bytes_needed();
     auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(buf.data(), need), use_nothrow);
+    bw_.consume(direction::download, static_cast<std::int64_t>(n));
     if (ec) {
       disconnect("handshake: " + ec.message());
       co_return false;
@@ -107,6 +110,7 @@ void peer_connection::disconnect(const std::string& reason, bool protocol_error)
   socket_.shutdown(net::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   send_signal_.cancel();
+  bw_.close();
   // Our requests go back to the pool; its pieces no longer count.
   torrent_->on_peer_closed(*this, reason, protocol_error, availability_reported_);
   requests_.clear();
@@ -144,7 +148,10 @@ net::awaitable<void> peer_connection::read_loop() {
     co_await wait_writable();
     if (closed_) co_return;
     auto space = decoder_.prepare(16 * 1024 + 64);
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), use_nothrow);
+    const auto allowed = bw_.chunk(direction::download, static_cast<std::int64_t>(space.size()));
+    if (!co_await bw_.acquire(direction::download, allowed)) co_return;
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), static_cast<std::size_t>(allowed)), use_nothrow);
+    bw_.refund(direction::download, allowed - static_cast<std::int64_t>(n));
     if (ec) {
       disconnect(ec == asio::error::eof ? "connection closed by peer" : "read: " + ec.message());
       co_return;
@@ -171,7 +178,10 @@ net::awaitable<bool> peer_connection::read_block(const wire::piece_header& h) {
     // The rest of the block goes straight from the socket into its final buffer.
     co_await wait_writable();
     if (closed_) co_return false;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.data() + got, length - got), use_nothrow);
+    const auto allowed = bw_.chunk(direction::download, static_cast<std::int64_t>(length - got));
+    if (!co_await bw_.acquire(direction::download, allowed)) co_return false;
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.data() + got, static_cast<std::size_t>(allowed)), use_nothrow);
+    bw_.refund(direction::download, allowed - static_cast<std::int64_t>(n));
     if (ec) {
       disconnect(ec == asio::error::eof ? "connection closed by peer" : "read: " + ec.message());
       co_return false;
@@ -466,8 +476,14 @@ void peer_connection::serve_uploads() {
   // and one completion for up to max_coalesced_bytes instead of one per 16 KiB block.
   constexpr std::size_t max_reads_in_flight = 8;
   constexpr std::uint32_t max_coalesced_bytes = 256 * 1024;
+  // Under an upload limit the queue holds about a second of it: what is queued delays our own
+  // protocol messages (requests!) behind it.
+  const std::size_t queue_cap =
+      bw_.limited(direction::upload)
+          ? std::clamp<std::size_t>(static_cast<std::size_t>(bw_.tightest_rate(direction::upload)), 64 * 1024, max_send_queue_bytes)
+          : max_send_queue_bytes;
   while (!closed_ && !uploads_.empty() && reading_.size() < max_reads_in_flight * 16 &&
-         send_queue_bytes_ < max_send_queue_bytes) {
+         send_queue_bytes_ < queue_cap) {
     std::vector<upload_job> group{uploads_.front()};
     uploads_.pop_front();
     std::uint32_t total = group.front().length;
@@ -549,17 +565,27 @@ net::awaitable<void> peer_connection::write_loop() {
       co_await send_signal_.async_wait(use_nothrow);
       continue;
     }
-    // Scatter-gather: up to 64 items (protocol bytes and block payloads) in one write.
+    // Scatter-gather: up to 64 items (protocol bytes and block payloads) in one write. Under an
+    // upload limit: protocol-only items go at once (charged, so payload repays them), payload
+    // items one quantum at a time through the fair queue.
     bufs.clear();
     std::size_t items = 0, bytes = 0;
+    const bool protocol_only = !send_queue_.front().buffer;
+    const auto max_bytes = static_cast<std::size_t>(bw_.chunk(direction::upload, std::int64_t{1} << 20));
     for (auto& it : send_queue_) {
-      if (items == 64 || bytes >= (std::size_t{1} << 20)) break;
+      if (items == 64 || bytes >= max_bytes || (protocol_only && it.buffer)) break;
       if (!it.head.empty()) bufs.emplace_back(it.head.data(), it.head.size());
       if (it.length != 0) bufs.emplace_back(it.payload(), it.length);
       bytes += it.head.size() + it.length;
       ++items;
     }
     writing_items_ = items;
+    if (protocol_only) {
+      bw_.consume(direction::upload, static_cast<std::int64_t>(bytes));
+    } else if (!co_await bw_.acquire(direction::upload, static_cast<std::int64_t>(bytes))) {
+      writing_items_ = 0;
+      co_return;
+    }
     auto [ec, n] = co_await asio::async_write(socket_, bufs, use_nothrow);
     writing_items_ = 0;
     if (closed_) co_return;

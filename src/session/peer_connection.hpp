@@ -20,6 +20,7 @@
 #include "picker/piece_set.hpp"
 #include "picker/request_pipeline.hpp"
 #include "session/pex.hpp"
+#include "session/bandwidth.hpp"
 #include "session/rate.hpp"
 #include "storage/disk_buffer.hpp"
 #include "wire/decoder.hpp"
@@ -174,6 +175,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
 
   rate_meter down_;   // payload bytes received
   rate_meter up_;     // payload bytes sent
+  bandwidth_channel bw_;  // rate limits: every byte read or written passes through it
 };
 
 }  // namespace ccbt::session_detail

@@ -1,6 +1,7 @@
 // The public ccbt::session and ccbt::torrent_handle: thin, thread-safe forwarding to session_impl.
 #include <ccbt/session.hpp>
 
+#include "session/announcer.hpp"
 #include "session/session_impl.hpp"
 #include "session/torrent.hpp"
 
@@ -27,6 +28,19 @@ const char* to_string(alert_kind k) noexcept {
     case alert_kind::peer_error: return "peer_error";
     case alert_kind::storage_error: return "storage_error";
     case alert_kind::resume_error: return "resume_error";
+    case alert_kind::tracker_reply: return "tracker_reply";
+    case alert_kind::tracker_warning: return "tracker_warning";
+    case alert_kind::tracker_error: return "tracker_error";
+  }
+  return "unknown";
+}
+
+const char* to_string(tracker_state s) noexcept {
+  switch (s) {
+    case tracker_state::not_contacted: return "not_contacted";
+    case tracker_state::updating: return "updating";
+    case tracker_state::working: return "working";
+    case tracker_state::failing: return "failing";
   }
   return "unknown";
 }
@@ -61,7 +75,7 @@ std::optional<torrent_handle> session::find_torrent(const sha1_hash& id) const {
 }
 std::uint16_t session::listen_port() const { return impl_->listen_port(); }
 session_stats session::stats() const { return impl_->stats(); }
-void session::apply_settings(const settings& s) { impl_->apply_settings(s); }
+std::vector<std::string> session::apply_settings(const settings& s) { return impl_->apply_settings(s); }
 std::vector<alert> session::pop_alerts() { return impl_->pop_alerts(); }
 bool session::wait_for_alert(std::chrono::milliseconds timeout) { return impl_->wait_for_alert(timeout); }
 
@@ -119,8 +133,42 @@ void torrent_handle::set_piece_priority(std::uint32_t piece, std::uint8_t priori
 void torrent_handle::set_strategy(piece_strategy s) const {
   with_torrent(s_, id_, 0, [&](session_detail::torrent& t) { t.set_strategy(s); return 0; });
 }
+void torrent_handle::set_overrides(const torrent_overrides& o) const {
+  with_torrent(s_, id_, 0, [&](session_detail::torrent& t) {
+    t.set_overrides(o);
+    t.session().save_overrides(t);
+    return 0;
+  });
+}
+torrent_overrides torrent_handle::overrides() const {
+  return with_torrent(s_, id_, torrent_overrides{}, [](session_detail::torrent& t) { return t.overrides(); });
+}
+bool torrent_handle::set_stream(const std::optional<stream_target>& target) const {
+  return with_torrent(s_, id_, false, [&](session_detail::torrent& t) { return t.set_stream(target); });
+}
 void torrent_handle::force_recheck() const {
   with_torrent(s_, id_, 0, [](session_detail::torrent& t) { t.force_recheck(); return 0; });
+}
+std::vector<tracker_status> torrent_handle::trackers() const {
+  return with_torrent(s_, id_, std::vector<tracker_status>{}, [](session_detail::torrent& t) {
+    return t.trackers() ? t.trackers()->status() : std::vector<tracker_status>{};
+  });
+}
+bool torrent_handle::add_tracker(const std::string& url, int tier) const {
+  return with_torrent(s_, id_, false, [&](session_detail::torrent& t) {
+    return t.trackers() && t.trackers()->add_tracker(url, static_cast<std::size_t>(std::max(0, tier)));
+  });
+}
+bool torrent_handle::remove_tracker(const std::string& url) const {
+  return with_torrent(s_, id_, false, [&](session_detail::torrent& t) {
+    return t.trackers() && t.trackers()->remove_tracker(url);
+  });
+}
+void torrent_handle::force_reannounce() const {
+  with_torrent(s_, id_, 0, [](session_detail::torrent& t) {
+    if (t.trackers()) t.trackers()->force_reannounce();
+    return 0;
+  });
 }
 
 }  // namespace ccbt

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include "net/endpoint.hpp"
+#include "session/announcer.hpp"
+#include "session/live_settings.hpp"
 #include "session/torrent.hpp"
 
 namespace ccbt::session_detail {
@@ -29,6 +31,14 @@ storage::disk_settings disk_settings_from(const settings& s) {
   return d;
 }
 
+tracker::client_options tracker_options_from(const settings& s) {
+  tracker::client_options o;
+  o.http.timeout = std::chrono::seconds(std::max(1, s.tracker_http_timeout_s));
+  o.udp.base_timeout = std::chrono::seconds(std::max(1, s.tracker_udp_timeout_s));
+  o.udp.max_retransmits = std::max(0, s.tracker_udp_retries);
+  return o;
+}
+
 wire::peer_id make_peer_id(const std::string& prefix) {
   wire::peer_id id{};
   static constexpr char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -47,14 +57,22 @@ std::optional<resume::file_stat> stat_file(const std::filesystem::path& p) {
 
 }  // namespace
 
-session_impl::session_impl(const settings& s) : settings_(s), peer_id_(make_peer_id(s.peer_id_prefix)) {
+session_impl::session_impl(const settings& s)
+    : settings_(s),
+      announce_(std::make_unique<announce_context>(tracker_options_from(s))),
+      peer_id_(make_peer_id(s.peer_id_prefix)) {
   disk_ = std::make_unique<storage::disk_io>(disk_settings_from(settings_),
                                              [this](std::function<void()> f) { asio::post(ioc_, std::move(f)); });
   disk_->set_writable_handler([this] { writable_signal_.cancel(); });
   writable_signal_.expires_at(clock::time_point::max());
+  bandwidth_ = std::make_unique<session_detail::bandwidth>(ioc_);
+  apply_rate_settings(*bandwidth_, settings_);
 }
 
-session_impl::~session_impl() { shutdown(); }
+session_impl::~session_impl() {
+  shutdown();
+  bandwidth_->stop();
+}
 
 void session_impl::start() {
   if (!settings_.resume_db.empty()) {
@@ -136,6 +154,16 @@ void session_impl::shutdown() {
     });
     // Bounded: a stuck disk must not hang the process forever.
     fut.wait_for(std::chrono::seconds(30));
+    // The torrents' "stopped" announces: best effort, for at most 2 s (also if the thread is stuck).
+    const auto announce_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (;;) {
+      auto pending = std::make_shared<std::promise<std::size_t>>();
+      auto count = pending->get_future();
+      asio::post(ioc_, [this, pending] { pending->set_value(announce_->stops_in_flight); });
+      if (count.wait_until(announce_deadline) != std::future_status::ready || count.get() == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (std::chrono::steady_clock::now() >= announce_deadline) break;
+    }
     ioc_.stop();
     thread_.join();
     running_ = false;
@@ -175,8 +203,10 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params p) {
   const auto id = p.torrent->hashes().id();
   return call([&]() -> result<torrent_handle> {
     if (torrents_.count(id) != 0) return make_error(std::errc::file_exists, "torrent already added: " + id.to_hex());
+    restore_overrides(p);
     auto t = std::make_shared<torrent>(*this, std::move(p));
     torrents_.emplace(id, t);
+    save_overrides(*t);
     alert a;
     a.kind = alert_kind::torrent_added;
     a.torrent = id;
@@ -255,12 +285,15 @@ session_stats session_impl::stats() {
   });
 }
 
-void session_impl::apply_settings(const settings& s) {
-  call([&] {
-    // Live: limits, queue sizes, choker. Listen interfaces and disk threads need a restart.
-    auto keep_listen = settings_.listen_interfaces;
-    settings_ = s;
-    settings_.listen_interfaces = std::move(keep_listen);
+std::vector<std::string> session_impl::apply_settings(const settings& s) {
+  return call([&] {
+    // Live: limits, queue sizes, choker, strategy. Listen sockets, peer id, disk and resume store
+    // keep their running values (restart_keys() names them).
+    auto changed = restart_keys(settings_, s);
+    settings_ = keep_restart_keys(settings_, s);
+    apply_rate_settings(*bandwidth_, settings_);
+    for (auto& [id, t] : std::map(torrents_)) t->on_settings_changed();
+    return changed;
   });
 }
 
@@ -358,6 +391,7 @@ std::optional<resume::torrent_id> session_impl::resume_id(torrent& t) {
     return std::nullopt;
   }
   resume_ids_.emplace(t.id(), *id);
+  save_overrides(t);
   return *id;
 }
 

@@ -20,12 +20,14 @@
 #include "net/asio.hpp"
 #include "picker/piece_set.hpp"
 #include "resume/resume_store.hpp"
+#include "session/bandwidth.hpp"
 #include "storage/disk_io.hpp"
 #include "wire/handshake.hpp"
 
 namespace ccbt::session_detail {
 
 class torrent;
+struct announce_context;
 
 class session_impl : public std::enable_shared_from_this<session_impl> {
  public:
@@ -56,7 +58,8 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   [[nodiscard]] std::shared_ptr<torrent> find(const sha1_hash& id);  // network thread
   [[nodiscard]] std::uint16_t listen_port() const noexcept { return listen_port_; }
   [[nodiscard]] session_stats stats();
-  void apply_settings(const settings& s);
+  // Applies the live keys at once; returns the changed keys that need a restart (config names).
+  std::vector<std::string> apply_settings(const settings& s);
   void post_alert(alert a);
   std::vector<alert> pop_alerts();
   bool wait_for_alert(std::chrono::milliseconds timeout);
@@ -74,6 +77,13 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   void release_half_open() { --half_open_; }
   [[nodiscard]] int half_open_count() const noexcept { return half_open_; }
   [[nodiscard]] int connection_count() const;
+  // The tracker client shared by every torrent's announcer (announcer.hpp).
+  [[nodiscard]] announce_context& announces() noexcept { return *announce_; }
+  [[nodiscard]] session_detail::bandwidth& bandwidth() noexcept { return *bandwidth_; }
+
+  // Per-torrent overrides in the resume store (session_overrides.cpp).
+  void restore_overrides(add_torrent_params& p);  // fills unset fields from the saved ones
+  void save_overrides(torrent& t);
 
   // Fast resume (no-ops without a resume store).
   std::optional<std::vector<bool>> load_resume(torrent& t);
@@ -89,6 +99,9 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   std::optional<resume::torrent_id> resume_id(torrent& t);
 
   settings settings_;
+  std::unique_ptr<announce_context> announce_;  // before ioc_: announces in flight refer to it
+  // Before ioc_: peers destroyed with the io_context still detach from it (its timer goes in stop()).
+  std::unique_ptr<session_detail::bandwidth> bandwidth_;
   net::asio::io_context ioc_{1};
   std::unique_ptr<storage::disk_io> disk_;
   net::asio::steady_timer writable_signal_{ioc_};

@@ -6,6 +6,7 @@
 #include "choker/choker.hpp"
 #include "net/endpoint.hpp"
 #include "picker/file_priorities.hpp"
+#include "session/announcer.hpp"
 #include "session/peer_connection.hpp"
 #include "session/session_impl.hpp"
 
@@ -15,16 +16,6 @@ namespace asio = net::asio;
 using namespace asio::experimental::awaitable_operators;
 using net::error_code;
 
-namespace {
-picker::strategy to_picker(piece_strategy s) {
-  switch (s) {
-    case piece_strategy::sequential: return picker::strategy::sequential;
-    case piece_strategy::round_robin: return picker::strategy::round_robin;
-    case piece_strategy::rarest_first: break;
-  }
-  return picker::strategy::rarest_first;
-}
-}  // namespace
 
 torrent::torrent(session_impl& s, add_torrent_params p)
     : ses_(s),
@@ -34,6 +25,7 @@ torrent::torrent(session_impl& s, add_torrent_params p)
       have_(info_->num_pieces()),
       file_priorities_(std::move(p.file_priorities)),
       seed_mode_(p.seed_mode),
+      extra_trackers_(std::move(p.trackers)),
       paused_(p.paused),
       rng_(std::random_device{}()) {
   file_priorities_.resize(info_->num_files(), picker::default_priority);
@@ -44,11 +36,14 @@ torrent::torrent(session_impl& s, add_torrent_params p)
     for (auto i = static_cast<std::uint32_t>(f.offset / info_->piece_length()); i <= last && i < info_->num_pieces(); ++i)
       piece_has_pad_[i] = true;
   }
-  picker_->set_strategy(to_picker(p.strategy.value_or(s.settings_ref().strategy)));
+  overrides_ = p.overrides;
+  if (!overrides_.strategy) overrides_.strategy = p.strategy;
+  bw_slot_ = ses_.bandwidth().add_torrent();
+  set_overrides(overrides_);
   for (const auto& peer : p.peers) add_peer(peer);
 }
 
-torrent::~torrent() = default;
+torrent::~torrent() { ses_.bandwidth().remove_torrent(bw_slot_); }
 
 bool torrent::matches(const sha1_hash& h) const noexcept {
   const auto& ih = info_->hashes();
@@ -88,6 +83,7 @@ void torrent::set_error(const std::string& message) {
 // ---- start, check, stop ------------------------------------------------------------------------
 
 void torrent::start() {
+  announcer_ = make_torrent_announcer(*this, info_->hashes().id(), merge_tiers(info_->trackers(), extra_trackers_));
   storage::storage_params sp;
   sp.info = info_;
   sp.save_path = save_path_;
@@ -167,11 +163,16 @@ void torrent::begin_downloading(std::vector<bool> verified) {
   const auto now = clock::now();
   next_choke_ = now + std::chrono::seconds(ses_.settings_ref().unchoke_interval_s);
   next_optimistic_ = now + std::chrono::seconds(ses_.settings_ref().optimistic_unchoke_interval_s);
-  if (!paused_) connect_candidates(now);
+  if (!paused_) {
+    announcer_->start();
+    if (picker_->wanted_remaining() == 0) announcer_->completed();
+    connect_candidates(now);
+  }
 }
 
 void torrent::stop(bool delete_files, std::function<void()> done) {
   stopping_ = true;
+  if (announcer_) announcer_->detach();
   for (auto& [t, p] : std::map(peers_)) p->disconnect("torrent removed");
   peers_.clear();
   if (!storage_added_) {
@@ -196,6 +197,7 @@ void torrent::pause() {
   paused_ = true;
   if (state_ != torrent_state::error && state_ != torrent_state::checking) state_ = torrent_state::paused;
   for (auto& [t, p] : std::map(peers_)) p->disconnect("torrent paused");
+  if (announcer_) announcer_->stop();
   ses_.resume_flush(*this);
   post_alert(alert_kind::torrent_paused, "paused");
 }
@@ -207,6 +209,10 @@ void torrent::resume() {
     state_ = picker_->wanted_remaining() == 0 ? torrent_state::seeding : torrent_state::downloading;
   peer_list_.retry_now();
   post_alert(alert_kind::torrent_resumed, "resumed");
+  if (announcer_ && state_ != torrent_state::checking && state_ != torrent_state::error) {
+    announcer_->start();
+    if (picker_->wanted_remaining() == 0) announcer_->completed();
+  }
   connect_candidates(clock::now());
 }
 
@@ -226,6 +232,7 @@ void torrent::force_recheck() {
     const auto strategy = self->picker_->current_strategy();
     self->picker_ = std::make_unique<picker::piece_picker>(static_cast<const picker::torrent_view&>(*self), std::random_device{}());
     self->picker_->set_strategy(strategy);
+    if (self->stream_) self->set_stream(self->stream_);
     self->apply_file_priorities();
     self->finished_announced_ = false;
     self->begin_downloading(std::move(*r));
@@ -265,7 +272,12 @@ void torrent::set_piece_priority(std::uint32_t piece, std::uint8_t priority) {
   for (auto& [t, p] : peers_) p->update_interest();
 }
 
-void torrent::set_strategy(piece_strategy s) { picker_->set_strategy(to_picker(s)); }
+void torrent::set_strategy(piece_strategy s) {
+  auto o = overrides_;
+  o.strategy = s;
+  set_overrides(o);
+  ses_.save_overrides(*this);
+}
 
 std::uint64_t torrent::wanted_bytes_in_piece(std::uint32_t piece) const {
   std::uint64_t n = 0;
@@ -292,7 +304,7 @@ bool torrent::accepts_connection() const noexcept {
   // Not while checking: a peer would get our (still empty) bitfield and never hear of the pieces the
   // check finds. It retries after a short back-off.
   return !stopping_ && !paused_ && (state_ == torrent_state::downloading || state_ == torrent_state::seeding) &&
-         static_cast<int>(peers_.size()) < ses_.settings_ref().max_connections_per_torrent;
+         static_cast<int>(peers_.size()) < max_connections();
 }
 
 void torrent::add_peer(const std::string& host_port) {
@@ -326,7 +338,7 @@ void torrent::connect_candidates(clock::time_point now) {
   if (paused_ || stopping_ || state_ == torrent_state::error || state_ == torrent_state::checking) return;
   const auto& s = ses_.settings_ref();
   // Limits: this torrent's connections, all connections of the session, outgoing attempts in flight.
-  const int torrent_room = s.max_connections_per_torrent - static_cast<int>(peers_.size()) - half_open_;
+  const int torrent_room = max_connections() - static_cast<int>(peers_.size()) - half_open_;
   const int session_room = s.max_connections - ses_.connection_count() - ses_.half_open_count();
   const int room = std::min(torrent_room, session_room);
   if (room <= 0) return;
@@ -459,7 +471,7 @@ void torrent::unchoke_if_slot_free(peer_connection& p) {
   int unchoked = 0;
   for (const auto& [t, q] : peers_)
     if (!q->am_choking()) ++unchoked;
-  if (unchoked < ses_.settings_ref().unchoke_slots) {
+  if (unchoked < unchoke_slots()) {
     p.set_choked(false);
     p.last_unchoked = seconds_;
   }
@@ -589,6 +601,7 @@ void torrent::check_finished() {
   finished_announced_ = true;
   state_ = paused_ ? torrent_state::paused : torrent_state::seeding;
   ses_.resume_flush(*this);
+  if (announcer_) announcer_->completed();
   post_alert(alert_kind::torrent_finished,
              "finished: " + std::to_string(have_.count()) + " of " + std::to_string(have_.size()) + " pieces verified");
   for (auto& [t, p] : std::map(peers_)) p->on_torrent_complete();
@@ -672,7 +685,7 @@ void torrent::choke_round(clock::time_point now, bool optimistic) {
     p->round_up_start = p->upload().total();
   }
   choker::config cfg;
-  cfg.slots = s.unchoke_slots;
+  cfg.slots = unchoke_slots();
   const auto mode = is_seed() ? choker::mode::seeding : choker::mode::leeching;
   if (optimistic) {
     for (std::size_t i = 0; i < states.size(); ++i) {

@@ -27,6 +27,7 @@
 #include "picker/piece_picker.hpp"
 #include "picker/request_pipeline.hpp"
 #include "session/peer_list.hpp"
+#include "ratelimit/limiter.hpp"
 #include "session/rate.hpp"
 #include "storage/disk_io.hpp"
 #include "wire/handshake.hpp"
@@ -37,6 +38,7 @@ namespace ccbt::session_detail {
 
 class session_impl;
 class peer_connection;
+class announcer;
 using clock = std::chrono::steady_clock;
 
 class torrent : public std::enable_shared_from_this<torrent>, private picker::torrent_view {
@@ -79,8 +81,19 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   void set_piece_priority(std::uint32_t piece, std::uint8_t priority);
   void set_strategy(piece_strategy s);
   void force_recheck();
+  // Per-torrent overrides (torrent_overrides.cpp): limits, connections, slots, strategy, streaming.
+  [[nodiscard]] const torrent_overrides& overrides() const noexcept { return overrides_; }
+  void set_overrides(const torrent_overrides& o);
+  void on_settings_changed();  // the session's settings changed: re-apply what is not overridden
+  [[nodiscard]] int max_connections() const noexcept;
+  [[nodiscard]] int unchoke_slots() const noexcept;
+  [[nodiscard]] ratelimit::torrent_id bandwidth_slot() const noexcept { return bw_slot_; }
+  // false: no such file.
+  bool set_stream(const std::optional<stream_target>& target);
   [[nodiscard]] bool is_banned(const net::tcp::endpoint& ep) const;
   [[nodiscard]] bool accepts_connection() const noexcept;
+  // Tracker announces (announcer.hpp); null before start().
+  [[nodiscard]] announcer* trackers() noexcept { return announcer_.get(); }
 
   // ---- events from peers -------------------------------------------------------------------
   void on_peer_handshake(peer_connection& p);
@@ -137,6 +150,8 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   picker::piece_set have_;
   std::vector<std::uint8_t> file_priorities_;
   bool seed_mode_ = false;
+  std::vector<std::vector<std::string>> extra_trackers_;  // add_torrent_params::trackers
+  std::shared_ptr<announcer> announcer_;
 
   std::map<picker::peer_token, std::shared_ptr<peer_connection>> peers_;
   picker::peer_token next_token_ = 1;
@@ -164,6 +179,10 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   clock::time_point next_optimistic_{};
   std::int64_t seconds_ = 0;  // monotonic seconds for the choker
   std::mt19937_64 rng_;
+
+  torrent_overrides overrides_;
+  ratelimit::torrent_id bw_slot_ = ratelimit::no_torrent;
+  std::optional<stream_target> stream_;
 };
 
 }  // namespace ccbt::session_detail

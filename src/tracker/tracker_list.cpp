@@ -40,6 +40,13 @@ bool tracker_list::add(std::string url, std::size_t tier) {
   return true;
 }
 
+bool tracker_list::remove(const std::string& url) {
+  const auto it = std::find_if(entries_.begin(), entries_.end(), [&](const tracker_info& e) { return e.url == url; });
+  if (it == entries_.end()) return false;
+  entries_.erase(it);
+  return true;
+}
+
 const tracker_info* tracker_list::find(std::uint32_t id) const noexcept {
   for (const auto& e : entries_)
     if (e.id == id) return &e;

@@ -83,6 +83,9 @@ class tracker_list {
   // Adds a tracker at the end of `tier` (a tier past the last makes a new last tier). Duplicate
   // URLs are ignored; returns false for them.
   bool add(std::string url, std::size_t tier);
+  // Removes the tracker with this URL (a result of an announce in flight to it is then ignored;
+  // no "stopped" is sent). False if no tracker has that URL.
+  bool remove(const std::string& url);
 
   void start(clock::time_point now);
   void completed(clock::time_point now);

@@ -23,7 +23,7 @@ TEST(ConfigKeys, NamesAreUniqueAndSectionsContiguous) {
     }
     for (const char c : k.key) EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') << k.name();
   }
-  EXPECT_EQ(sections(), (std::vector<std::string_view>{"network", "discovery", "strategy", "choking", "disk", "limits", "security", "state"}));
+  EXPECT_EQ(sections(), (std::vector<std::string_view>{"network", "strategy", "choking", "disk", "limits", "security", "discovery", "state"}));
 }
 
 // Every field of ccbt::settings has a key: changing any field must show up in diff() under some key.

@@ -319,3 +319,57 @@ TEST(Limiter, DirectionsAreIndependent) {
 
 }  // namespace
 }  // namespace ccbt::ratelimit
+
+namespace ccbt::ratelimit {
+namespace {
+
+TEST(LimiterRefund, UnusedGrantGoesBackToEveryLevel) {
+  using namespace std::chrono_literals;
+  const time_point t = time_point{} + 1000s;
+  limiter lim;
+  lim.set_global_rate(direction::download, 100'000, t);    // burst 16 KiB
+  const auto tor = lim.add_torrent();
+  lim.set_torrent_rate(tor, direction::download, 50'000, t);  // burst 16 KiB
+  const auto p = lim.add_peer(tor);
+  const auto other = lim.add_peer(tor);
+  EXPECT_EQ(lim.request(p, direction::download, 16 * 1024, t), 16 * 1024);  // every bucket drained
+  EXPECT_EQ(lim.request(other, direction::download, 1, t), 0);             // nothing left now
+  EXPECT_EQ(lim.cancel(other, direction::download), 1);
+  // The read returned 6 KiB of the 16 KiB granted: 10 KiB go back to the global and torrent buckets.
+  lim.refund(p, direction::download, 10 * 1024, t);
+  EXPECT_EQ(lim.request(other, direction::download, 10 * 1024, t), 10 * 1024);
+  EXPECT_EQ(lim.request(other, direction::download, 1, t), 0);
+}
+
+TEST(LimiterRefund, NeverAboveBurstAndNoOpWhenUnlimited) {
+  using namespace std::chrono_literals;
+  const time_point t = time_point{} + 1000s;
+  limiter lim;
+  lim.set_global_rate(direction::upload, 100'000, t);  // burst 16 KiB, full
+  const auto p = lim.add_peer();
+  lim.refund(p, direction::upload, 1'000'000, t);
+  EXPECT_EQ(lim.request(p, direction::upload, 1'000'000, t), 16 * 1024);
+  EXPECT_EQ(lim.cancel(p, direction::upload), 1'000'000 - 16 * 1024);
+  const auto q = lim.add_peer();
+  lim.refund(q, direction::download, 5, t);  // unlimited: nothing to give back, nothing breaks
+  EXPECT_EQ(lim.request(q, direction::download, 123, t), 123);
+}
+
+TEST(LimiterTightestRate, SmallestLimitedLevel) {
+  using namespace std::chrono_literals;
+  const time_point t = time_point{} + 1000s;
+  limiter lim;
+  const auto tor = lim.add_torrent();
+  const auto p = lim.add_peer(tor);
+  EXPECT_EQ(lim.tightest_rate(p, direction::download), 0);
+  lim.set_global_rate(direction::download, 1'000'000, t);
+  EXPECT_EQ(lim.tightest_rate(p, direction::download), 1'000'000);
+  lim.set_torrent_rate(tor, direction::download, 300'000, t);
+  EXPECT_EQ(lim.tightest_rate(p, direction::download), 300'000);
+  lim.set_peer_rate(p, direction::download, 500'000, t);
+  EXPECT_EQ(lim.tightest_rate(p, direction::download), 300'000);
+  EXPECT_EQ(lim.tightest_rate(p, direction::upload), 0);
+}
+
+}  // namespace
+}  // namespace ccbt::ratelimit

@@ -279,5 +279,22 @@ TEST(TrackerList, WakeupCoversTheNextTierWhileTheFirstBacksOff) {
   EXPECT_EQ(only(l.poll(*wake)).url, "a");
 }
 
+TEST(TrackerList, RemoveDropsTheTrackerAndItsAnswerInFlight) {
+  tracker_list l({{"http://a/announce"}, {"http://b/announce"}}, 1);
+  EXPECT_FALSE(l.remove("http://c/announce"));
+  l.start(t0);
+  auto j = only(l.poll(t0));
+  EXPECT_EQ(j.url, "http://a/announce");
+  EXPECT_TRUE(l.remove("http://a/announce"));
+  ASSERT_EQ(l.trackers().size(), 1u);
+  l.on_success(j, t0, ok());  // answer of a removed tracker: ignored
+  EXPECT_EQ(l.trackers()[0].state, tracker_state::not_contacted);
+  auto k = only(l.poll(t0));  // the next tier takes over at once
+  EXPECT_EQ(k.url, "http://b/announce");
+  EXPECT_EQ(k.ev, event::started);
+  EXPECT_TRUE(l.add("http://a/announce", 0));  // can come back
+  EXPECT_EQ(l.trackers()[0].url, "http://a/announce");
+}
+
 }  // namespace
 }  // namespace ccbt::tracker

@@ -5,6 +5,7 @@
 #include "net/endpoint.hpp"
 #include "session/session_impl.hpp"
 #include "session/torrent.hpp"
+#include "wire/ut_metadata.hpp"
 
 namespace ccbt::session_detail {
 
@@ -16,6 +17,8 @@ namespace {
 constexpr std::size_t max_send_queue_bytes = std::size_t{4} << 20;  // stop serving uploads above
 constexpr std::size_t max_pending_uploads = 500;                     // our reqq
 constexpr auto keep_alive_interval = std::chrono::seconds(60);
+constexpr std::uint8_t our_ut_metadata_id = 2;                       // our "m" entry (as libtorrent)
+constexpr std::size_t max_early_haves = std::size_t{1} << 16;        // have messages kept before the metadata
 }  // namespace
 
 peer_connection::peer_connection(std::shared_ptr<torrent> t, net::tcp::socket socket, bool incoming,
@@ -55,7 +58,7 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   // Our handshake: answer an incoming peer with the id it asked for (v1 or truncated v2).
   wire::handshake ours;
   ours.reserved.set(wire::feature::extension_protocol).set(wire::feature::fast);
-  if (torrent_->info().is_v2()) ours.reserved.set(wire::feature::v2);
+  if (torrent_->has_metadata() && torrent_->info().is_v2()) ours.reserved.set(wire::feature::v2);
   ours.info_hash = theirs ? theirs->info_hash() : torrent_->id();
   ours.id = torrent_->session().peer_id();
   std::string out;
@@ -95,8 +98,10 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   peer_id_ = hs.id;
   features_ = wire::negotiate(ours.reserved, hs.reserved);
   decoder_.set_features(features_);
-  decoder_.set_geometry(torrent_->info().num_pieces(), torrent_->info().piece_length());
-  has_ = picker::piece_set(torrent_->info().num_pieces());
+  if (torrent_->has_metadata()) {
+    decoder_.set_geometry(torrent_->info().num_pieces(), torrent_->info().piece_length());
+    has_ = picker::piece_set(torrent_->info().num_pieces());
+  }
   // Azureus-style peer ids ("-LT2080-", "-TR3000-") name the client until the extension handshake.
   if (hs.id[0] == '-' && hs.id[7] == '-')
     client_.assign(reinterpret_cast<const char*>(hs.id.data()) + 1, 6);
@@ -210,6 +215,9 @@ void peer_connection::on_block(picker::block_ref b, std::uint32_t length, storag
 }
 
 bool peer_connection::handle(const wire::message& m) {
+  if (!torrent_->has_metadata() && (std::holds_alternative<wire::bitfield>(m) || std::holds_alternative<wire::have>(m) ||
+                                    std::holds_alternative<wire::have_all>(m) || std::holds_alternative<wire::have_none>(m)))
+    return on_early_availability(m);
   return std::visit(
       [&](const auto& msg) -> bool {
         using T = std::decay_t<decltype(msg)>;
@@ -236,17 +244,7 @@ bool peer_connection::handle(const wire::message& m) {
         } else if constexpr (std::is_same_v<T, wire::bitfield>) {
           return on_bitfield(msg);
         } else if constexpr (std::is_same_v<T, wire::have_all>) {
-          if (availability_reported_) {
-            disconnect("have_all after the peer's pieces were already announced", true);
-            return false;
-          }
-          has_all_ = true;
-          has_ = picker::piece_set(torrent_->info().num_pieces(), true);
-          availability_reported_ = true;
-          torrent_->picker().on_peer_have_all();
-          torrent_->on_peer_availability(*this);
-          update_interest();
-          return !closed_;
+          return on_have_all();
         } else if constexpr (std::is_same_v<T, wire::have_none>) {
           availability_reported_ = true;
           return true;
@@ -276,6 +274,73 @@ bool peer_connection::handle(const wire::message& m) {
         }
       },
       m);
+}
+
+bool peer_connection::on_have_all() {
+  if (availability_reported_) {
+    disconnect("have_all after the peer's pieces were already announced", true);
+    return false;
+  }
+  has_all_ = true;
+  has_ = picker::piece_set(torrent_->info().num_pieces(), true);
+  availability_reported_ = true;
+  torrent_->picker().on_peer_have_all();
+  torrent_->on_peer_availability(*this);
+  update_interest();
+  return !closed_;
+}
+
+bool peer_connection::on_early_availability(const wire::message& m) {
+  // The piece count is unknown: keep what the peer says (bounded) and check it in on_metadata().
+  if (const auto* h = std::get_if<wire::have>(&m)) {
+    if (early_have_all_) return true;
+    if (early_haves_.size() >= max_early_haves) {
+      disconnect("too many have messages before the metadata", true);
+      return false;
+    }
+    early_haves_.push_back(h->index);
+    return true;
+  }
+  if (early_reported_ || !early_haves_.empty()) {
+    disconnect(std::string(wire::name(m)) + " after the peer's pieces were already announced", true);
+    return false;
+  }
+  early_reported_ = true;
+  if (const auto* b = std::get_if<wire::bitfield>(&m)) early_bitfield_.assign(b->bits.begin(), b->bits.end());
+  if (std::holds_alternative<wire::have_all>(m)) early_have_all_ = true;
+  return true;
+}
+
+void peer_connection::on_metadata() {
+  if (closed_ || !handshake_done_) return;
+  const std::uint32_t n = torrent_->info().num_pieces();
+  decoder_.set_geometry(n, torrent_->info().piece_length());
+  has_ = picker::piece_set(n);
+  if (early_have_all_) {
+    on_have_all();
+    return;
+  }
+  if (!early_bitfield_.empty()) {
+    if (early_bitfield_.size() != (std::size_t{n} + 7) / 8) {
+      disconnect("bitfield of " + std::to_string(early_bitfield_.size()) + " bytes, the torrent has " +
+                     std::to_string(n) + " pieces", true);
+      return;
+    }
+    for (std::uint32_t i = n; i < early_bitfield_.size() * 8; ++i)
+      if (early_bitfield_[i >> 3] & (0x80u >> (i & 7))) {
+        disconnect("bitfield has spare bits set", true);
+        return;
+      }
+    const auto bits = std::move(early_bitfield_);
+    if (!on_bitfield(wire::bitfield{bits})) return;
+  }
+  for (const auto i : std::exchange(early_haves_, {})) {
+    if (i >= n) {
+      disconnect("have " + std::to_string(i) + ", the torrent has " + std::to_string(n) + " pieces", true);
+      return;
+    }
+    if (!on_have(i)) return;
+  }
 }
 
 bool peer_connection::on_bitfield(const wire::bitfield& m) {
@@ -376,7 +441,21 @@ void peer_connection::on_cancel(const wire::cancel& c) {
 
 bool peer_connection::on_extended(const wire::extended& m) {
   if (m.id == pex_state::local_id && torrent_->pex_allowed()) return pex_receive(*this, *torrent_, m.payload);
-  if (m.id != 0) return true;  // extensions we did not offer: ignored
+  if (m.id == our_ut_metadata_id) {
+    const auto& s = torrent_->session().settings_ref();
+    wire::ut_metadata_limits lim;
+    lim.max_metadata_size = std::max<std::uint64_t>(s.max_metadata_size, torrent_->has_metadata() ? torrent_->info().info_bytes().size() : 0);
+    const auto known = torrent_->has_metadata() ? std::optional<std::uint64_t>(torrent_->info().info_bytes().size())
+                                                : their_metadata_size_;
+    auto msg = wire::decode_ut_metadata(m.payload, known, lim);
+    if (!msg) {
+      disconnect(msg.error().message(), true);
+      return false;
+    }
+    torrent_->on_metadata_message(*this, *msg);
+    return !closed_;
+  }
+  if (m.id != 0) return true;  // extensions we did not offer
   auto hs = wire::decode_extension_handshake(m.payload);
   if (!hs) {
     disconnect("extension handshake: " + hs.error().message(), true);
@@ -386,6 +465,9 @@ bool peer_connection::on_extended(const wire::extended& m) {
   if (hs->reqq) their_reqq_ = *hs->reqq;
   pex_.on_handshake(*hs);
   if (incoming_ && hs->listen_port) torrent_->on_peer_listen_port(*this, *hs->listen_port);
+  their_ut_metadata_ = hs->id_of("ut_metadata");
+  their_metadata_size_ = hs->metadata_size;
+  torrent_->on_peer_extensions(*this, *hs);
   return !closed_;
 }
 
@@ -607,12 +689,22 @@ void peer_connection::send_extension_handshake() {
   h.reqq = static_cast<std::uint32_t>(max_pending_uploads);
   if (const auto port = torrent_->session().listen_port_value(); port != 0) h.listen_port = port;
   if (torrent_->pex_allowed()) h.m.emplace(wire::ut_pex_name, pex_state::local_id);
+  // BEP 9 metadata exchange; not for private torrents (BEP 27: peers come from the tracker only), as
+  // libtorrent.
+  if (!torrent_->has_metadata() || !torrent_->info().is_private()) {
+    h.m["ut_metadata"] = our_ut_metadata_id;
+    if (torrent_->has_metadata()) h.metadata_size = torrent_->info().info_bytes().size();
+  }
   const auto payload = wire::encode_extension_handshake(h);
   send(wire::extended{0, payload});
 }
 
 void peer_connection::send_initial_state() {
   const auto& have = torrent_->have_set();
+  if (!torrent_->has_metadata()) {  // magnet: we have nothing yet
+    if (features_.fast) send(wire::have_none{});
+    return;
+  }
   if (features_.fast && have.all()) {
     send(wire::have_all{});
   } else if (features_.fast && have.none()) {
@@ -644,6 +736,8 @@ void peer_connection::send_extended(std::uint8_t id, const std::string& payload)
   if (!connected() || !features_.extended) return;
   send(wire::extended{id, payload});
 }
+
+bool peer_connection::send_queue_full() const noexcept { return send_queue_bytes_ >= max_send_queue_bytes; }
 
 void peer_connection::on_torrent_complete() {
   if (!connected()) return;

@@ -25,6 +25,11 @@ void for_each_restart_key(F&& f) {
   f("disk.file_pool_size", &settings::file_pool_size);
   f("disk.fsync_on_verify", &settings::fsync_on_verify);
   f("state.resume_db", &settings::resume_db);
+  f("discovery.announce_to_all_tiers", &settings::announce_to_all_tiers);
+  f("discovery.tracker_num_want", &settings::tracker_num_want);
+  f("discovery.tracker_http_timeout_s", &settings::tracker_http_timeout_s);
+  f("discovery.tracker_udp_timeout_s", &settings::tracker_udp_timeout_s);
+  f("discovery.tracker_udp_retries", &settings::tracker_udp_retries);
 }
 
 constexpr const char* key_download = "limits.download_rate";

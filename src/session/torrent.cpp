@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "choker/choker.hpp"
+#include "metainfo/metadata_download.hpp"
 #include "net/endpoint.hpp"
 #include "picker/file_priorities.hpp"
 #include "session/announcer.hpp"
@@ -21,32 +22,43 @@ torrent::torrent(session_impl& s, add_torrent_params p)
     : ses_(s),
       info_(std::move(p.torrent)),
       save_path_(std::move(p.save_path)),
-      picker_(std::make_unique<picker::piece_picker>(static_cast<const picker::torrent_view&>(*this), std::random_device{}())),
-      have_(info_->num_pieces()),
       file_priorities_(std::move(p.file_priorities)),
       seed_mode_(p.seed_mode),
       extra_trackers_(std::move(p.trackers)),
       paused_(p.paused),
       rng_(std::random_device{}()) {
+  overrides_ = p.overrides;
+  if (!overrides_.strategy) overrides_.strategy = p.strategy;
+  bw_slot_ = ses_.bandwidth().add_torrent();
+  if (info_) {
+    hashes_ = info_->hashes();
+    init_metadata_state();
+  } else {
+    init_magnet(*p.magnet);
+  }
+  id_ = hashes_.id();
+  set_overrides(overrides_);
+  for (const auto& peer : p.peers) add_peer(peer);
+}
+
+void torrent::init_metadata_state() {
+  picker_ = std::make_unique<picker::piece_picker>(static_cast<const picker::torrent_view&>(*this), std::random_device{}());
+  have_ = picker::piece_set(info_->num_pieces());
   file_priorities_.resize(info_->num_files(), picker::default_priority);
-  piece_has_pad_.resize(info_->num_pieces(), false);
+  piece_has_pad_.assign(info_->num_pieces(), false);
   for (const auto& f : info_->files()) {
     if (!f.pad() || f.size == 0) continue;
     const auto last = static_cast<std::uint32_t>((f.offset + f.size - 1) / info_->piece_length());
     for (auto i = static_cast<std::uint32_t>(f.offset / info_->piece_length()); i <= last && i < info_->num_pieces(); ++i)
       piece_has_pad_[i] = true;
   }
-  overrides_ = p.overrides;
-  if (!overrides_.strategy) overrides_.strategy = p.strategy;
-  bw_slot_ = ses_.bandwidth().add_torrent();
-  set_overrides(overrides_);
-  for (const auto& peer : p.peers) add_peer(peer);
+  on_settings_changed();  // the picker's strategy (overrides or settings)
 }
 
 torrent::~torrent() { ses_.bandwidth().remove_torrent(bw_slot_); }
 
 bool torrent::matches(const sha1_hash& h) const noexcept {
-  const auto& ih = info_->hashes();
+  const auto& ih = hashes_;
   return (ih.v1 && *ih.v1 == h) || (ih.v2 && ih.v2_truncated() == h);
 }
 
@@ -64,11 +76,11 @@ void torrent::post_alert(alert_kind kind, std::string message, std::optional<std
   alert a;
   a.kind = kind;
   a.torrent = id();
-  a.torrent_name = info_->name();
+  a.torrent_name = name();
   a.piece = piece;
   a.peer = std::move(peer);
   a.error = ec;
-  a.message = info_->name() + ": " + message;
+  a.message = a.torrent_name + ": " + message;
   ses_.post_alert(std::move(a));
 }
 
@@ -83,7 +95,21 @@ void torrent::set_error(const std::string& message) {
 // ---- start, check, stop ------------------------------------------------------------------------
 
 void torrent::start() {
-  announcer_ = make_torrent_announcer(*this, info_->hashes().id(), merge_tiers(info_->trackers(), extra_trackers_));
+  if (!announcer_) {
+    announcer_ = make_torrent_announcer(*this, id_, merge_tiers(info_ ? info_->trackers() : decltype(extra_trackers_){}, extra_trackers_));
+  } else if (info_) {
+    // A magnet's metadata arrived: the trackers of its metainfo join those of the link, as new tiers.
+    std::size_t base = 0;
+    for (const auto& t : announcer_->status()) base = std::max<std::size_t>(base, static_cast<std::size_t>(t.tier) + 1);
+    for (std::size_t i = 0; i < info_->trackers().size(); ++i)
+      for (const auto& url : info_->trackers()[i]) announcer_->add_tracker(url, base + i);
+  }
+  if (!info_) {  // magnet: connect and fetch the metadata first (on_metadata_complete calls start again)
+    state_ = paused_ ? torrent_state::paused : torrent_state::downloading_metadata;
+    if (!paused_) announcer_->start();
+    connect_candidates(clock::now());
+    return;
+  }
   storage::storage_params sp;
   sp.info = info_;
   sp.save_path = save_path_;
@@ -164,9 +190,14 @@ void torrent::begin_downloading(std::vector<bool> verified) {
   next_choke_ = now + std::chrono::seconds(ses_.settings_ref().unchoke_interval_s);
   next_optimistic_ = now + std::chrono::seconds(ses_.settings_ref().optimistic_unchoke_interval_s);
   if (!paused_) {
-    announcer_->start();
+    if (!announcer_->running()) announcer_->start();
     if (picker_->wanted_remaining() == 0) announcer_->completed();
     connect_candidates(now);
+  }
+  // Peers connected while the metadata was fetched (magnet): tell them what the check found.
+  for (auto& [t, p] : std::map(peers_)) {
+    for (std::uint32_t i = have_.find_next(0); i != picker::piece_set::npos; i = have_.find_next(i + 1)) p->send_have(i);
+    p->update_interest();
   }
 }
 
@@ -198,26 +229,27 @@ void torrent::pause() {
   if (state_ != torrent_state::error && state_ != torrent_state::checking) state_ = torrent_state::paused;
   for (auto& [t, p] : std::map(peers_)) p->disconnect("torrent paused");
   if (announcer_) announcer_->stop();
-  ses_.resume_flush(*this);
+  if (info_) ses_.resume_flush(*this);
   post_alert(alert_kind::torrent_paused, "paused");
 }
 
 void torrent::resume() {
   if (!paused_) return;
   paused_ = false;
+  if (state_ == torrent_state::paused && !info_) state_ = torrent_state::downloading_metadata;
   if (state_ == torrent_state::paused)
     state_ = picker_->wanted_remaining() == 0 ? torrent_state::seeding : torrent_state::downloading;
   peer_list_.retry_now();
   post_alert(alert_kind::torrent_resumed, "resumed");
   if (announcer_ && state_ != torrent_state::checking && state_ != torrent_state::error) {
     announcer_->start();
-    if (picker_->wanted_remaining() == 0) announcer_->completed();
+    if (picker_ && picker_->wanted_remaining() == 0) announcer_->completed();
   }
   connect_candidates(clock::now());
 }
 
 void torrent::force_recheck() {
-  if (state_ == torrent_state::checking) return;
+  if (state_ == torrent_state::checking || !info_) return;
   for (auto& [t, p] : std::map(peers_)) p->disconnect("recheck");
   state_ = torrent_state::checking;
   std::weak_ptr<torrent> weak = weak_from_this();
@@ -255,7 +287,7 @@ void torrent::apply_file_priorities() {
 }
 
 void torrent::set_file_priority(std::size_t file, std::uint8_t priority) {
-  if (file >= file_priorities_.size()) return;
+  if (!info_ || file >= file_priorities_.size()) return;  // before the metadata: use add_torrent_params
   file_priorities_[file] = std::min<std::uint8_t>(priority, picker::max_priority);
   apply_file_priorities();
   wanted_done_ = 0;
@@ -267,7 +299,7 @@ void torrent::set_file_priority(std::size_t file, std::uint8_t priority) {
 }
 
 void torrent::set_piece_priority(std::uint32_t piece, std::uint8_t priority) {
-  if (piece >= info_->num_pieces()) return;
+  if (!info_ || piece >= info_->num_pieces()) return;
   picker_->set_piece_priority(piece, priority);
   for (auto& [t, p] : peers_) p->update_interest();
 }
@@ -303,7 +335,9 @@ bool torrent::is_banned(const net::tcp::endpoint& ep) const {
 bool torrent::accepts_connection() const noexcept {
   // Not while checking: a peer would get our (still empty) bitfield and never hear of the pieces the
   // check finds. It retries after a short back-off.
-  return !stopping_ && !paused_ && (state_ == torrent_state::downloading || state_ == torrent_state::seeding) &&
+  return !stopping_ && !paused_ &&
+         (state_ == torrent_state::downloading || state_ == torrent_state::seeding ||
+          state_ == torrent_state::downloading_metadata) &&
          static_cast<int>(peers_.size()) < max_connections();
 }
 
@@ -331,7 +365,9 @@ void torrent::add_candidate(const net::tcp::endpoint& ep, peer_source source) {
   if (ep.port() == 0 || is_own_endpoint(ep) || is_banned(ep)) return;
   peer_list_.set_max_size(static_cast<std::size_t>(std::max(10, ses_.settings_ref().max_peer_list_size)));
   if (peer_list_.add(ep, source) == peer_list::add_result::full) return;
-  if (state_ == torrent_state::downloading || state_ == torrent_state::seeding) connect_candidates(clock::now());
+  if (state_ == torrent_state::downloading || state_ == torrent_state::seeding ||
+      state_ == torrent_state::downloading_metadata)
+    connect_candidates(clock::now());
 }
 
 void torrent::connect_candidates(clock::time_point now) {
@@ -433,8 +469,13 @@ void torrent::on_peer_handshake(peer_connection& p) {
 }
 
 void torrent::on_peer_closed(peer_connection& p, const std::string& reason, bool protocol_error, bool had_availability) {
-  if (had_availability) picker_->on_peer_disconnected(p.view());
-  else picker_->abort_requests(p.token());
+  if (!picker_) {
+  } else if (had_availability) {
+    picker_->on_peer_disconnected(p.view());
+  } else {
+    picker_->abort_requests(p.token());
+  }
+  if (metadata_) metadata_->remove_peer(p.token());
   post_alert(protocol_error ? alert_kind::peer_error : alert_kind::peer_disconnected,
              "peer " + p.endpoint() + " disconnected: " + reason, {}, p.endpoint());
   // Back-off (peer_list::on_closed): no handshake counts as a failure, a violation waits 2 min.
@@ -450,7 +491,10 @@ void torrent::on_peer_closed(peer_connection& p, const std::string& reason, bool
     asio::post(ses_.io(), [ptr] {});
   }
   // Its abandoned requests can go to others now.
-  for (auto& [t, other] : peers_) other->fill_requests();
+  for (auto& [t, other] : std::map(peers_)) {
+    if (metadata_) request_metadata(*other);
+    else other->fill_requests();
+  }
 }
 
 void torrent::on_peer_availability(peer_connection& p) {
@@ -459,7 +503,9 @@ void torrent::on_peer_availability(peer_connection& p) {
 
 bool torrent::is_interesting(const peer_connection& p) const {
   // The picker knows what we still want; it compares 64 pieces at a time.
-  return !paused_ && picker_->wanted_remaining() != 0 && picker_->is_interesting(p.view());
+  // Only once checked (a magnet's peers are connected before): the check decides what we still want.
+  return !paused_ && (state_ == torrent_state::downloading || state_ == torrent_state::seeding) &&
+         picker_->wanted_remaining() != 0 && picker_->is_interesting(p.view());
 }
 
 void torrent::on_peer_interest_changed(peer_connection& p) {
@@ -479,7 +525,8 @@ void torrent::unchoke_if_slot_free(peer_connection& p) {
 
 // ---- peer exchange -------------------------------------------------------------------------------
 
-bool torrent::pex_allowed() const noexcept { return !info_->is_private() && ses_.settings_ref().enable_pex; }
+// Before the metadata (a magnet) the private flag is unknown: magnet links name public torrents.
+bool torrent::pex_allowed() const noexcept { return (!info_ || !info_->is_private()) && ses_.settings_ref().enable_pex; }
 
 std::vector<wire::pex_peer> torrent::pex_peers(picker::peer_token except) const {
   std::vector<wire::pex_peer> out;
@@ -650,6 +697,10 @@ void torrent::tick(clock::time_point now) {
   down_.tick();
   up_.tick();
   for (auto& [t, p] : std::map(peers_)) p->tick(now);
+  if (state_ == torrent_state::downloading_metadata) {
+    metadata_tick(now);
+    connect_candidates(now);
+  }
   if (state_ == torrent_state::downloading || state_ == torrent_state::seeding) {
     if (now >= next_choke_) {
       const bool optimistic = now >= next_optimistic_;
@@ -716,9 +767,17 @@ void torrent::choke_round(clock::time_point now, bool optimistic) {
 
 torrent_status torrent::status() const {
   torrent_status st;
-  st.hashes = info_->hashes();
-  st.name = info_->name();
+  st.hashes = hashes_;
+  st.name = name();
   st.state = state_;
+  if (!info_) {
+    st.download_rate = down_.rate();
+    st.upload_rate = up_.rate();
+    st.total_downloaded = down_.total();
+    for (const auto& [t, p] : peers_) st.num_peers += p->connected() ? 1 : 0;
+    st.error = error_;
+    return st;
+  }
   st.total_wanted = wanted_total_;
   st.total_wanted_done = std::min(wanted_done_, wanted_total_);
   st.num_pieces = info_->num_pieces();

@@ -156,6 +156,11 @@ TEST(SessionSettings, RestartKeysMatchTheConfigTable) {
   b.file_pool_size = 9;
   b.fsync_on_verify = true;
   b.resume_db = "x";
+  b.announce_to_all_tiers = true;
+  b.tracker_num_want = 7;
+  b.tracker_http_timeout_s = 7;
+  b.tracker_udp_timeout_s = 7;
+  b.tracker_udp_retries = 7;
   const auto d = config::diff(a, b);
   session ses(a);
   auto restart = ses.apply_settings(b);

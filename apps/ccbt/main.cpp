@@ -1,5 +1,5 @@
 // ccbt — the basic command line.
-//   ccbt <file.torrent> -o DIR [--peer HOST:PORT ...] [--listen PORT] [--seed]
+//   ccbt <file.torrent|magnet:?...> -o DIR [--peer HOST:PORT ...] [--listen PORT] [--seed]
 //   ccbt download <file.torrent> -o DIR ...      (the same, spelled out)
 //   ccbt seed <file.torrent> --data DIR [--listen PORT]
 //   ccbt info <torrent|magnet> [--json]
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
 
   ccbt::apps::transfer_options dl;
   CLI::App* download = app.add_subcommand("download", "Download a torrent (`ccbt FILE.torrent -o DIR` for short)");
-  download->add_option("torrent", dl.torrent, "the .torrent file")->required();
+  download->add_option("torrent", dl.torrent, "the .torrent file or a magnet: link")->required();
   download->add_option("-o,--output", dl.directory, "download directory")->required();
   download->add_flag("--seed", dl.seed, "keep seeding when the download is complete (until Ctrl-C)");
   add_transfer_options(download, dl);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ccbt/config.hpp>
+#include <ccbt/magnet.hpp>
 #include <ccbt/metainfo.hpp>
 #include <ccbt/session.hpp>
 
@@ -107,16 +108,33 @@ void report_reloads(const char* program, const std::vector<reload_event>& events
 }  // namespace
 
 int run_transfer(const char* program, const transfer_options& opts, std::FILE* out, std::FILE* err) {
-  std::ifstream in(opts.torrent, std::ios::binary);
-  if (!in) {
-    std::fprintf(err, "%s: %s: cannot read the file\n", program, opts.torrent.c_str());
-    return 1;
-  }
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto ti = metainfo::torrent_info::parse(bytes);
-  if (!ti) {
-    std::fprintf(err, "%s: %s: %s\n", program, opts.torrent.c_str(), ti.error().message().c_str());
-    return 1;
+  // A magnet link (BEP 9: the metadata comes from peers) or a .torrent file.
+  std::optional<magnet::magnet_link> link;
+  std::shared_ptr<const metainfo::torrent_info> ti;
+  if (magnet::is_magnet_uri(opts.torrent)) {
+    auto l = magnet::parse(opts.torrent);
+    if (!l) {
+      std::fprintf(err, "%s: %s\n", program, l.error().message().c_str());
+      return 1;
+    }
+    if (opts.seed) {
+      std::fprintf(err, "%s: seeding needs the .torrent file, not a magnet link\n", program);
+      return 2;
+    }
+    link = std::move(*l);
+  } else {
+    std::ifstream in(opts.torrent, std::ios::binary);
+    if (!in) {
+      std::fprintf(err, "%s: %s: cannot read the file\n", program, opts.torrent.c_str());
+      return 1;
+    }
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto parsed = metainfo::torrent_info::parse(bytes);
+    if (!parsed) {
+      std::fprintf(err, "%s: %s: %s\n", program, opts.torrent.c_str(), parsed.error().message().c_str());
+      return 1;
+    }
+    ti = std::make_shared<const metainfo::torrent_info>(std::move(*parsed));
   }
 
   // Settings: defaults <- ccbt.toml <- CCBT_* environment <- --set <- the flags below. The flags that
@@ -227,7 +245,8 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
   if (!listening && !opts.listen.empty()) return 1;
 
   add_torrent_params p;
-  p.torrent = std::make_shared<const metainfo::torrent_info>(std::move(*ti));
+  p.torrent = std::move(ti);
+  p.magnet = std::move(link);
   p.save_path = opts.directory;
   p.peers = opts.peers;
   for (const auto& url : opts.trackers) p.trackers.push_back({url});
@@ -259,6 +278,10 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
           finished = true;
           break;
         case alert_kind::torrent_checked:
+          break;
+        case alert_kind::metadata_received:
+        case alert_kind::metadata_failed:
+          if (!opts.status_json && !opts.quiet) std::fprintf(err, "%s: %s\n", program, a.message.c_str());
           break;
         case alert_kind::torrent_error:
         case alert_kind::storage_error:

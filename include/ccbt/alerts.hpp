@@ -37,6 +37,8 @@ enum class alert_kind : std::uint8_t {
   tracker_reply,         // a tracker answered an announce (peers: how many it returned)
   tracker_warning,       // a tracker answered with a "warning message"
   tracker_error,         // an announce to one tracker failed (the others are unaffected)
+  metadata_received,     // magnet: the info dictionary arrived and matched the info-hash
+  metadata_failed,       // magnet: a peer sent metadata that failed the hash check, or it is unusable
 };
 
 [[nodiscard]] const char* to_string(alert_kind k) noexcept;

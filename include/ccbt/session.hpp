@@ -36,6 +36,8 @@ class torrent_handle {
   [[nodiscard]] std::vector<peer_info> peers() const;
   // One byte per piece: 1 if verified.
   [[nodiscard]] std::vector<bool> have_pieces() const;
+  // The metainfo; null while a torrent added from a magnet link is still fetching it.
+  [[nodiscard]] std::shared_ptr<const metainfo::torrent_info> torrent_file() const;
 
   void pause() const;
   void resume() const;

@@ -37,6 +37,7 @@ struct settings {
   int request_timeout_s = 20;                // a block not received in this time goes to another peer
   int snub_timeout_s = 60;                   // no block for this long while requesting -> snubbed
   int max_allowed_in_request_queue = 500;    // requests we queue for a peer before rejecting (our reqq)
+  std::size_t max_metadata_size = std::size_t{16} << 20;  // magnet links: largest info dict fetched
 
   // ---- choking
   int unchoke_slots = 4;                     // upload slots per torrent, the optimistic one included

@@ -10,7 +10,8 @@
 
 namespace ccbt {
 
-enum class torrent_state : std::uint8_t { checking, downloading, seeding, paused, error };
+// downloading_metadata: added from a magnet link, fetching the info dictionary from peers (BEP 9).
+enum class torrent_state : std::uint8_t { checking, downloading, seeding, paused, error, downloading_metadata };
 [[nodiscard]] const char* to_string(torrent_state s) noexcept;
 
 struct torrent_status {

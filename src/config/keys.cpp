@@ -139,6 +139,9 @@ const descriptor table[] = {
     {{"strategy", "max_allowed_in_request_queue", vt::integer, am::live, "", 1, 100'000, {},
       "Requests a peer may have queued with us before further ones are rejected (the reqq we advertise)."},
      &settings::max_allowed_in_request_queue},
+    {{"strategy", "max_metadata_size", vt::size, am::live, "bytes", 16 * kib, 64 * mib, {},
+      "Largest info dictionary fetched from peers for a magnet link (BEP 9); a peer announcing more is not asked."},
+     &settings::max_metadata_size},
 
     // ---- choking
     {{"choking", "unchoke_slots", vt::integer, am::live, "", 1, 1000, {},

@@ -88,7 +88,7 @@ void bandwidth::on_timer() {
 // ---- bandwidth_channel ---------------------------------------------------------------------------
 
 bandwidth_channel::bandwidth_channel(bandwidth& bw, asio::any_io_executor ex, ratelimit::torrent_id t)
-    : bw_(bw), id_(bw.limiter_.add_peer(t)), torrent_(t), signal_{asio::steady_timer(ex), asio::steady_timer(ex)} {
+    : bw_(bw), id_(bw.limiter_.add_peer(t)), signal_{asio::steady_timer(ex), asio::steady_timer(ex)} {
   bw_.attach(*this);
 }
 

@@ -97,7 +97,6 @@ class bandwidth_channel {
 
   bandwidth& bw_;
   ratelimit::peer_id id_;
-  ratelimit::torrent_id torrent_;
   bool closed_ = false;
   bool waiting_[2] = {false, false};
   net::asio::steady_timer signal_[2];

@@ -1,10 +1,12 @@
 #include "session/peer_connection.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "net/endpoint.hpp"
 #include "session/session_impl.hpp"
 #include "session/torrent.hpp"
+#include "wire/ut_metadata.hpp"
 
 namespace ccbt::session_detail {
 
@@ -16,6 +18,18 @@ namespace {
 constexpr std::size_t max_send_queue_bytes = std::size_t{4} << 20;  // stop serving uploads above
 constexpr std::size_t max_pending_uploads = 500;                     // our reqq
 constexpr auto keep_alive_interval = std::chrono::seconds(60);
+constexpr std::uint8_t our_ut_metadata_id = 2;                       // our "m" entry (as libtorrent)
+constexpr std::size_t max_early_haves = std::size_t{1} << 16;        // have messages kept before the metadata
+
+// The download rate that sizes the request pipeline. The meter reads 0 until its first one-second
+// tick: until then it is estimated from what arrived since we connected, so a fast peer gets a deep
+// queue (and our requests go out in batches, not one send per few blocks) from the start.
+std::uint64_t download_rate(const rate_meter& m, clock::time_point connected_at) {
+  const auto rate = static_cast<std::uint64_t>(m.rate());
+  if (rate != 0 || m.total() == 0) return rate;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - connected_at).count();
+  return m.total() * 1000 / static_cast<std::uint64_t>(std::max<std::int64_t>(ms, 100));
+}
 }  // namespace
 
 peer_connection::peer_connection(std::shared_ptr<torrent> t, net::tcp::socket socket, bool incoming,
@@ -55,7 +69,7 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   // Our handshake: answer an incoming peer with the id it asked for (v1 or truncated v2).
   wire::handshake ours;
   ours.reserved.set(wire::feature::extension_protocol).set(wire::feature::fast);
-  if (torrent_->info().is_v2()) ours.reserved.set(wire::feature::v2);
+  if (torrent_->has_metadata() && torrent_->info().is_v2()) ours.reserved.set(wire::feature::v2);
   ours.info_hash = theirs ? theirs->info_hash() : torrent_->id();
   ours.id = torrent_->session().peer_id();
   std::string out;
@@ -95,8 +109,10 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   peer_id_ = hs.id;
   features_ = wire::negotiate(ours.reserved, hs.reserved);
   decoder_.set_features(features_);
-  decoder_.set_geometry(torrent_->info().num_pieces(), torrent_->info().piece_length());
-  has_ = picker::piece_set(torrent_->info().num_pieces());
+  if (torrent_->has_metadata()) {
+    decoder_.set_geometry(torrent_->info().num_pieces(), torrent_->info().piece_length());
+    has_ = picker::piece_set(torrent_->info().num_pieces());
+  }
   // Azureus-style peer ids ("-LT2080-", "-TR3000-") name the client until the extension handshake.
   if (hs.id[0] == '-' && hs.id[7] == '-')
     client_.assign(reinterpret_cast<const char*>(hs.id.data()) + 1, 6);
@@ -145,9 +161,15 @@ net::awaitable<void> peer_connection::read_loop() {
       if (!handle(**m)) co_return;
       if (closed_) co_return;
     }
+    // Requests arrive in bursts: reading them from disk after the whole burst was decoded lets
+    // serve_uploads coalesce consecutive blocks into one disk read.
+    serve_uploads();
     co_await wait_writable();
     if (closed_) co_return;
-    auto space = decoder_.prepare(16 * 1024 + 64);
+    // Several messages per read (fewer system calls and wake-ups), as far as the rate limits allow;
+    // blocks already read ahead are copied out of the receive buffer, the rest of a block is read
+    // straight into its buffer.
+    auto space = decoder_.prepare(64 * 1024);
     const auto allowed = bw_.chunk(direction::download, static_cast<std::int64_t>(space.size()));
     if (!co_await bw_.acquire(direction::download, allowed)) co_return;
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), static_cast<std::size_t>(allowed)), use_nothrow);
@@ -172,22 +194,37 @@ net::awaitable<bool> peer_connection::read_block(const wire::piece_header& h) {
     co_return true;
   }
   const std::uint32_t length = h.length;
+  // Blocks read ahead into the decoder wait too while the write-back buffer is full: a peer adds at
+  // most the block it is receiving to a full buffer.
+  if (!torrent_->session().disk_writable()) {
+    co_await wait_writable();
+    if (closed_) co_return false;
+  }
   auto buffer = torrent_->session().disk().allocate_buffer(length);
   std::size_t got = decoder_.take_payload(buffer.bytes());
   while (got < length) {
-    // The rest of the block goes straight from the socket into its final buffer.
+    // The rest of the block goes straight from the socket into its final buffer; what follows it
+    // (the next messages) into the receive buffer, in the same read.
     co_await wait_writable();
     if (closed_) co_return false;
-    const auto allowed = bw_.chunk(direction::download, static_cast<std::int64_t>(length - got));
-    if (!co_await bw_.acquire(direction::download, allowed)) co_return false;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.data() + got, static_cast<std::size_t>(allowed)), use_nothrow);
-    bw_.refund(direction::download, allowed - static_cast<std::int64_t>(n));
+    const std::size_t rest = length - got;
+    const auto space = decoder_.prepare(64 * 1024);
+    const auto allowed = static_cast<std::size_t>(
+        bw_.chunk(direction::download, static_cast<std::int64_t>(rest + space.size())));
+    if (!co_await bw_.acquire(direction::download, static_cast<std::int64_t>(allowed))) co_return false;
+    const std::array<asio::mutable_buffer, 2> bufs{
+        asio::buffer(buffer.data() + got, std::min(rest, allowed)),
+        asio::buffer(space.data(), allowed > rest ? std::min(space.size(), allowed - rest) : 0)};
+    auto [ec, n] = co_await socket_.async_read_some(bufs, use_nothrow);
+    bw_.refund(direction::download, static_cast<std::int64_t>(allowed) - static_cast<std::int64_t>(n));
     if (ec) {
       disconnect(ec == asio::error::eof ? "connection closed by peer" : "read: " + ec.message());
       co_return false;
     }
-    decoder_.payload_consumed(n);
-    got += n;
+    const std::size_t mine = std::min(n, rest);
+    decoder_.payload_consumed(mine);  // first: the bytes committed below come after the block
+    if (n > mine) decoder_.commit(n - mine);
+    got += mine;
     last_receive_ = clock::now();
   }
   if (closed_) co_return false;
@@ -204,12 +241,15 @@ void peer_connection::on_block(picker::block_ref b, std::uint32_t length, storag
   down_.add(length);
   last_block_ = clock::now();
   if (snubbed_) snubbed_ = false;
-  pipeline_.on_block_received(static_cast<std::uint64_t>(down_.rate()), their_reqq_);
+  pipeline_.on_block_received(download_rate(down_, connected_at_), their_reqq_);
   torrent_->on_block(*this, b, std::move(data));
   if (!closed_) fill_requests();
 }
 
 bool peer_connection::handle(const wire::message& m) {
+  if (!torrent_->has_metadata() && (std::holds_alternative<wire::bitfield>(m) || std::holds_alternative<wire::have>(m) ||
+                                    std::holds_alternative<wire::have_all>(m) || std::holds_alternative<wire::have_none>(m)))
+    return on_early_availability(m);
   return std::visit(
       [&](const auto& msg) -> bool {
         using T = std::decay_t<decltype(msg)>;
@@ -236,17 +276,7 @@ bool peer_connection::handle(const wire::message& m) {
         } else if constexpr (std::is_same_v<T, wire::bitfield>) {
           return on_bitfield(msg);
         } else if constexpr (std::is_same_v<T, wire::have_all>) {
-          if (availability_reported_) {
-            disconnect("have_all after the peer's pieces were already announced", true);
-            return false;
-          }
-          has_all_ = true;
-          has_ = picker::piece_set(torrent_->info().num_pieces(), true);
-          availability_reported_ = true;
-          torrent_->picker().on_peer_have_all();
-          torrent_->on_peer_availability(*this);
-          update_interest();
-          return !closed_;
+          return on_have_all();
         } else if constexpr (std::is_same_v<T, wire::have_none>) {
           availability_reported_ = true;
           return true;
@@ -276,6 +306,73 @@ bool peer_connection::handle(const wire::message& m) {
         }
       },
       m);
+}
+
+bool peer_connection::on_have_all() {
+  if (availability_reported_) {
+    disconnect("have_all after the peer's pieces were already announced", true);
+    return false;
+  }
+  has_all_ = true;
+  has_ = picker::piece_set(torrent_->info().num_pieces(), true);
+  availability_reported_ = true;
+  torrent_->picker().on_peer_have_all();
+  torrent_->on_peer_availability(*this);
+  update_interest();
+  return !closed_;
+}
+
+bool peer_connection::on_early_availability(const wire::message& m) {
+  // The piece count is unknown: keep what the peer says (bounded) and check it in on_metadata().
+  if (const auto* h = std::get_if<wire::have>(&m)) {
+    if (early_have_all_) return true;
+    if (early_haves_.size() >= max_early_haves) {
+      disconnect("too many have messages before the metadata", true);
+      return false;
+    }
+    early_haves_.push_back(h->index);
+    return true;
+  }
+  if (early_reported_ || !early_haves_.empty()) {
+    disconnect(std::string(wire::name(m)) + " after the peer's pieces were already announced", true);
+    return false;
+  }
+  early_reported_ = true;
+  if (const auto* b = std::get_if<wire::bitfield>(&m)) early_bitfield_.assign(b->bits.begin(), b->bits.end());
+  if (std::holds_alternative<wire::have_all>(m)) early_have_all_ = true;
+  return true;
+}
+
+void peer_connection::on_metadata() {
+  if (closed_ || !handshake_done_) return;
+  const std::uint32_t n = torrent_->info().num_pieces();
+  decoder_.set_geometry(n, torrent_->info().piece_length());
+  has_ = picker::piece_set(n);
+  if (early_have_all_) {
+    on_have_all();
+    return;
+  }
+  if (!early_bitfield_.empty()) {
+    if (early_bitfield_.size() != (std::size_t{n} + 7) / 8) {
+      disconnect("bitfield of " + std::to_string(early_bitfield_.size()) + " bytes, the torrent has " +
+                     std::to_string(n) + " pieces", true);
+      return;
+    }
+    for (std::uint32_t i = n; i < early_bitfield_.size() * 8; ++i)
+      if (early_bitfield_[i >> 3] & (0x80u >> (i & 7))) {
+        disconnect("bitfield has spare bits set", true);
+        return;
+      }
+    const auto bits = std::move(early_bitfield_);
+    if (!on_bitfield(wire::bitfield{bits})) return;
+  }
+  for (const auto i : std::exchange(early_haves_, {})) {
+    if (i >= n) {
+      disconnect("have " + std::to_string(i) + ", the torrent has " + std::to_string(n) + " pieces", true);
+      return;
+    }
+    if (!on_have(i)) return;
+  }
 }
 
 bool peer_connection::on_bitfield(const wire::bitfield& m) {
@@ -359,8 +456,7 @@ bool peer_connection::on_request(const wire::request& r) {
     return false;
   }
   uploads_.push_back({r.index, r.begin, r.length, false});
-  serve_uploads();
-  return true;
+  return true;  // served once the messages already received are handled (read_loop): bigger reads
 }
 
 void peer_connection::on_cancel(const wire::cancel& c) {
@@ -376,7 +472,21 @@ void peer_connection::on_cancel(const wire::cancel& c) {
 
 bool peer_connection::on_extended(const wire::extended& m) {
   if (m.id == pex_state::local_id && torrent_->pex_allowed()) return pex_receive(*this, *torrent_, m.payload);
-  if (m.id != 0) return true;  // extensions we did not offer: ignored
+  if (m.id == our_ut_metadata_id) {
+    const auto& s = torrent_->session().settings_ref();
+    wire::ut_metadata_limits lim;
+    lim.max_metadata_size = std::max<std::uint64_t>(s.max_metadata_size, torrent_->has_metadata() ? torrent_->info().info_bytes().size() : 0);
+    const auto known = torrent_->has_metadata() ? std::optional<std::uint64_t>(torrent_->info().info_bytes().size())
+                                                : their_metadata_size_;
+    auto msg = wire::decode_ut_metadata(m.payload, known, lim);
+    if (!msg) {
+      disconnect(msg.error().message(), true);
+      return false;
+    }
+    torrent_->on_metadata_message(*this, *msg);
+    return !closed_;
+  }
+  if (m.id != 0) return true;  // extensions we did not offer
   auto hs = wire::decode_extension_handshake(m.payload);
   if (!hs) {
     disconnect("extension handshake: " + hs.error().message(), true);
@@ -386,13 +496,16 @@ bool peer_connection::on_extended(const wire::extended& m) {
   if (hs->reqq) their_reqq_ = *hs->reqq;
   pex_.on_handshake(*hs);
   if (incoming_ && hs->listen_port) torrent_->on_peer_listen_port(*this, *hs->listen_port);
+  their_ut_metadata_ = hs->id_of("ut_metadata");
+  their_metadata_size_ = hs->metadata_size;
+  torrent_->on_peer_extensions(*this, *hs);
   return !closed_;
 }
 
 // ---- requests we send --------------------------------------------------------------------------
 
 std::uint32_t peer_connection::target_depth() const noexcept {
-  return pipeline_.depth(static_cast<std::uint64_t>(down_.rate()), snubbed_, their_reqq_);
+  return pipeline_.depth(download_rate(down_, connected_at_), snubbed_, their_reqq_);
 }
 
 picker::peer_view peer_connection::view() const noexcept {
@@ -570,7 +683,7 @@ net::awaitable<void> peer_connection::write_loop() {
     // items one quantum at a time through the fair queue.
     bufs.clear();
     std::size_t items = 0, bytes = 0;
-    const bool protocol_only = !send_queue_.front().buffer;
+    const bool protocol_only = !send_queue_.front().buffer && bw_.limited(direction::upload);
     const auto max_bytes = static_cast<std::size_t>(bw_.chunk(direction::upload, std::int64_t{1} << 20));
     for (auto& it : send_queue_) {
       if (items == 64 || bytes >= max_bytes || (protocol_only && it.buffer)) break;
@@ -607,12 +720,22 @@ void peer_connection::send_extension_handshake() {
   h.reqq = static_cast<std::uint32_t>(max_pending_uploads);
   if (const auto port = torrent_->session().listen_port_value(); port != 0) h.listen_port = port;
   if (torrent_->pex_allowed()) h.m.emplace(wire::ut_pex_name, pex_state::local_id);
+  // BEP 9 metadata exchange; not for private torrents (BEP 27: peers come from the tracker only), as
+  // libtorrent.
+  if (!torrent_->has_metadata() || !torrent_->info().is_private()) {
+    h.m["ut_metadata"] = our_ut_metadata_id;
+    if (torrent_->has_metadata()) h.metadata_size = torrent_->info().info_bytes().size();
+  }
   const auto payload = wire::encode_extension_handshake(h);
   send(wire::extended{0, payload});
 }
 
 void peer_connection::send_initial_state() {
   const auto& have = torrent_->have_set();
+  if (!torrent_->has_metadata()) {  // magnet: we have nothing yet
+    if (features_.fast) send(wire::have_none{});
+    return;
+  }
   if (features_.fast && have.all()) {
     send(wire::have_all{});
   } else if (features_.fast && have.none()) {
@@ -644,6 +767,8 @@ void peer_connection::send_extended(std::uint8_t id, const std::string& payload)
   if (!connected() || !features_.extended) return;
   send(wire::extended{id, payload});
 }
+
+bool peer_connection::send_queue_full() const noexcept { return send_queue_bytes_ >= max_send_queue_bytes; }
 
 void peer_connection::on_torrent_complete() {
   if (!connected()) return;

@@ -52,7 +52,11 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   void tick(clock::time_point now);            // once a second: rates, timeouts, keep-alives
   void on_torrent_complete();                  // we became a seed
   void send_hash_reject(const wire::hash_request& r);
-  void send_extended(std::uint8_t id, const std::string& payload);  // a BEP 10 message
+  // Magnet links (BEP 9): the metadata arrived; apply the availability the peer sent before it.
+  void on_metadata();
+  void send_extended(std::uint8_t id, const std::string& payload);
+  [[nodiscard]] bool send_queue_full() const noexcept;
+  [[nodiscard]] std::optional<std::uint8_t> ut_metadata_id() const noexcept { return their_ut_metadata_; }
 
   // ---- state the torrent reads -------------------------------------------------------------
   [[nodiscard]] picker::peer_token token() const noexcept { return token_; }
@@ -116,6 +120,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
 
   bool handle(const wire::message& m);   // false: disconnect was called
   bool on_bitfield(const wire::bitfield& m);
+  bool on_have_all();
+  bool on_early_availability(const wire::message& m);  // before the metadata (magnet)
   bool on_have(std::uint32_t piece);
   bool on_request(const wire::request& r);
   void on_cancel(const wire::cancel& c);
@@ -158,6 +164,14 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   bool availability_reported_ = false;  // our picker counts its pieces
   picker::piece_set has_;
   std::vector<std::uint32_t> allowed_fast_;      // pieces it lets us request while choked
+
+  // BEP 9. Before the metadata, availability is kept raw and applied by on_metadata().
+  std::optional<std::uint8_t> their_ut_metadata_;
+  std::optional<std::uint64_t> their_metadata_size_;
+  std::vector<std::uint8_t> early_bitfield_;
+  std::vector<std::uint32_t> early_haves_;
+  bool early_have_all_ = false;
+  bool early_reported_ = false;                  // bitfield / have_all / have_none seen before metadata
 
   std::vector<outstanding_request> requests_;    // our requests to it, oldest first
   picker::request_pipeline pipeline_;

@@ -19,6 +19,8 @@ const char* to_string(alert_kind k) noexcept {
     case alert_kind::torrent_finished: return "torrent_finished";
     case alert_kind::torrent_paused: return "torrent_paused";
     case alert_kind::torrent_resumed: return "torrent_resumed";
+    case alert_kind::metadata_received: return "metadata_received";
+    case alert_kind::metadata_failed: return "metadata_failed";
     case alert_kind::torrent_error: return "torrent_error";
     case alert_kind::piece_finished: return "piece_finished";
     case alert_kind::hash_failed: return "hash_failed";
@@ -51,6 +53,7 @@ const char* to_string(torrent_state s) noexcept {
     case torrent_state::downloading: return "downloading";
     case torrent_state::seeding: return "seeding";
     case torrent_state::paused: return "paused";
+    case torrent_state::downloading_metadata: return "downloading_metadata";
     case torrent_state::error: return "error";
   }
   return "unknown";
@@ -99,7 +102,11 @@ bool torrent_handle::valid() const {
   return with_torrent(s_, id_, false, [](session_detail::torrent&) { return true; });
 }
 info_hash torrent_handle::hashes() const {
-  return with_torrent(s_, id_, info_hash{}, [](session_detail::torrent& t) { return t.info().hashes(); });
+  return with_torrent(s_, id_, info_hash{}, [](session_detail::torrent& t) { return t.hashes(); });
+}
+std::shared_ptr<const metainfo::torrent_info> torrent_handle::torrent_file() const {
+  return with_torrent(s_, id_, std::shared_ptr<const metainfo::torrent_info>{},
+                      [](session_detail::torrent& t) { return t.info_ptr(); });
 }
 torrent_status torrent_handle::status() const {
   return with_torrent(s_, id_, torrent_status{}, [](session_detail::torrent& t) { return t.status(); });

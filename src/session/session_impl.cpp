@@ -199,8 +199,14 @@ bool session_impl::wait_for_alert(std::chrono::milliseconds timeout) {
 // ---- torrents ------------------------------------------------------------------------------------
 
 result<torrent_handle> session_impl::add_torrent(add_torrent_params p) {
-  if (!p.torrent) return make_error(std::errc::invalid_argument, "add_torrent: no torrent");
-  const auto id = p.torrent->hashes().id();
+  if (!p.torrent && !p.magnet) return make_error(std::errc::invalid_argument, "add_torrent: no torrent or magnet link");
+  if (!p.torrent) {
+    for (const auto& tr : p.magnet->trackers) p.trackers.push_back({tr});
+    for (const auto& pe : p.magnet->peers)
+      p.peers.push_back(pe.host.find(':') != std::string::npos ? "[" + pe.host + "]:" + std::to_string(pe.port)
+                                                               : pe.host + ":" + std::to_string(pe.port));
+  }
+  const auto id = p.torrent ? p.torrent->hashes().id() : p.magnet->hashes.id();
   return call([&]() -> result<torrent_handle> {
     if (torrents_.count(id) != 0) return make_error(std::errc::file_exists, "torrent already added: " + id.to_hex());
     restore_overrides(p);
@@ -210,8 +216,8 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params p) {
     alert a;
     a.kind = alert_kind::torrent_added;
     a.torrent = id;
-    a.torrent_name = t->info().name();
-    a.message = t->info().name() + ": added";
+    a.torrent_name = t->name();
+    a.message = t->name() + ": added";
     post_alert(std::move(a));
     t->start();
     return make_handle(id);
@@ -237,8 +243,8 @@ void session_impl::remove_torrent(const sha1_hash& id, bool delete_files) {
       alert a;
       a.kind = alert_kind::torrent_removed;
       a.torrent = t->id();
-      a.torrent_name = t->info().name();
-      a.message = t->info().name() + ": removed";
+      a.torrent_name = t->name();
+      a.message = t->name() + ": removed";
       post_alert(std::move(a));
       removed->set_value();
     });

@@ -12,7 +12,8 @@ namespace ccbt::session_detail {
 
 namespace {
 
-// The restart-only settings: listeners, peer id, disk pool and buffers, the resume store. The names
+// The restart-only settings: listeners, peer id, disk pool and buffers, tracker clients, the resume
+// store. The names
 // are the keys of src/config/keys.cpp marked `restart` (SessionSettings.RestartKeysMatchTheConfigTable checks).
 template <class F>
 void for_each_restart_key(F&& f) {
@@ -24,6 +25,11 @@ void for_each_restart_key(F&& f) {
   f("disk.hash_threads", &settings::hash_threads);
   f("disk.file_pool_size", &settings::file_pool_size);
   f("disk.fsync_on_verify", &settings::fsync_on_verify);
+  f("discovery.announce_to_all_tiers", &settings::announce_to_all_tiers);
+  f("discovery.tracker_num_want", &settings::tracker_num_want);
+  f("discovery.tracker_http_timeout_s", &settings::tracker_http_timeout_s);
+  f("discovery.tracker_udp_timeout_s", &settings::tracker_udp_timeout_s);
+  f("discovery.tracker_udp_retries", &settings::tracker_udp_retries);
   f("state.resume_db", &settings::resume_db);
 }
 

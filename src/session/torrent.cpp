@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "choker/choker.hpp"
+#include "metainfo/metadata_download.hpp"
 #include "net/endpoint.hpp"
 #include "picker/file_priorities.hpp"
 #include "session/announcer.hpp"
@@ -13,40 +14,49 @@
 namespace ccbt::session_detail {
 
 namespace asio = net::asio;
-using namespace asio::experimental::awaitable_operators;
-using net::error_code;
 
 
 torrent::torrent(session_impl& s, add_torrent_params p)
     : ses_(s),
       info_(std::move(p.torrent)),
       save_path_(std::move(p.save_path)),
-      picker_(std::make_unique<picker::piece_picker>(static_cast<const picker::torrent_view&>(*this), std::random_device{}())),
-      have_(info_->num_pieces()),
       file_priorities_(std::move(p.file_priorities)),
       seed_mode_(p.seed_mode),
       extra_trackers_(std::move(p.trackers)),
       paused_(p.paused),
       rng_(std::random_device{}()) {
+  overrides_ = p.overrides;
+  if (!overrides_.strategy) overrides_.strategy = p.strategy;
+  bw_slot_ = ses_.bandwidth().add_torrent();
+  if (info_) {
+    hashes_ = info_->hashes();
+    init_metadata_state();
+  } else {
+    init_magnet(*p.magnet);
+  }
+  id_ = hashes_.id();
+  set_overrides(overrides_);
+  for (const auto& peer : p.peers) add_peer(peer);
+}
+
+void torrent::init_metadata_state() {
+  picker_ = std::make_unique<picker::piece_picker>(static_cast<const picker::torrent_view&>(*this), std::random_device{}());
+  have_ = picker::piece_set(info_->num_pieces());
   file_priorities_.resize(info_->num_files(), picker::default_priority);
-  piece_has_pad_.resize(info_->num_pieces(), false);
+  piece_has_pad_.assign(info_->num_pieces(), false);
   for (const auto& f : info_->files()) {
     if (!f.pad() || f.size == 0) continue;
     const auto last = static_cast<std::uint32_t>((f.offset + f.size - 1) / info_->piece_length());
     for (auto i = static_cast<std::uint32_t>(f.offset / info_->piece_length()); i <= last && i < info_->num_pieces(); ++i)
       piece_has_pad_[i] = true;
   }
-  overrides_ = p.overrides;
-  if (!overrides_.strategy) overrides_.strategy = p.strategy;
-  bw_slot_ = ses_.bandwidth().add_torrent();
-  set_overrides(overrides_);
-  for (const auto& peer : p.peers) add_peer(peer);
+  on_settings_changed();  // the picker's strategy (overrides or settings)
 }
 
 torrent::~torrent() { ses_.bandwidth().remove_torrent(bw_slot_); }
 
 bool torrent::matches(const sha1_hash& h) const noexcept {
-  const auto& ih = info_->hashes();
+  const auto& ih = hashes_;
   return (ih.v1 && *ih.v1 == h) || (ih.v2 && ih.v2_truncated() == h);
 }
 
@@ -64,11 +74,11 @@ void torrent::post_alert(alert_kind kind, std::string message, std::optional<std
   alert a;
   a.kind = kind;
   a.torrent = id();
-  a.torrent_name = info_->name();
+  a.torrent_name = name();
   a.piece = piece;
   a.peer = std::move(peer);
   a.error = ec;
-  a.message = info_->name() + ": " + message;
+  a.message = a.torrent_name + ": " + message;
   ses_.post_alert(std::move(a));
 }
 
@@ -83,7 +93,21 @@ void torrent::set_error(const std::string& message) {
 // ---- start, check, stop ------------------------------------------------------------------------
 
 void torrent::start() {
-  announcer_ = make_torrent_announcer(*this, info_->hashes().id(), merge_tiers(info_->trackers(), extra_trackers_));
+  if (!announcer_) {
+    announcer_ = make_torrent_announcer(*this, id_, merge_tiers(info_ ? info_->trackers() : decltype(extra_trackers_){}, extra_trackers_));
+  } else if (info_) {
+    // A magnet's metadata arrived: the trackers of its metainfo join those of the link, as new tiers.
+    std::size_t base = 0;
+    for (const auto& t : announcer_->status()) base = std::max<std::size_t>(base, static_cast<std::size_t>(t.tier) + 1);
+    for (std::size_t i = 0; i < info_->trackers().size(); ++i)
+      for (const auto& url : info_->trackers()[i]) announcer_->add_tracker(url, base + i);
+  }
+  if (!info_) {  // magnet: connect and fetch the metadata first (on_metadata_complete calls start again)
+    state_ = paused_ ? torrent_state::paused : torrent_state::downloading_metadata;
+    if (!paused_) announcer_->start();
+    connect_candidates(clock::now());
+    return;
+  }
   storage::storage_params sp;
   sp.info = info_;
   sp.save_path = save_path_;
@@ -164,9 +188,14 @@ void torrent::begin_downloading(std::vector<bool> verified) {
   next_choke_ = now + std::chrono::seconds(ses_.settings_ref().unchoke_interval_s);
   next_optimistic_ = now + std::chrono::seconds(ses_.settings_ref().optimistic_unchoke_interval_s);
   if (!paused_) {
-    announcer_->start();
+    if (!announcer_->running()) announcer_->start();
     if (picker_->wanted_remaining() == 0) announcer_->completed();
     connect_candidates(now);
+  }
+  // Peers connected while the metadata was fetched (magnet): tell them what the check found.
+  for (auto& [t, p] : std::map(peers_)) {
+    for (std::uint32_t i = have_.find_next(0); i != picker::piece_set::npos; i = have_.find_next(i + 1)) p->send_have(i);
+    p->update_interest();
   }
 }
 
@@ -198,26 +227,27 @@ void torrent::pause() {
   if (state_ != torrent_state::error && state_ != torrent_state::checking) state_ = torrent_state::paused;
   for (auto& [t, p] : std::map(peers_)) p->disconnect("torrent paused");
   if (announcer_) announcer_->stop();
-  ses_.resume_flush(*this);
+  if (info_) ses_.resume_flush(*this);
   post_alert(alert_kind::torrent_paused, "paused");
 }
 
 void torrent::resume() {
   if (!paused_) return;
   paused_ = false;
+  if (state_ == torrent_state::paused && !info_) state_ = torrent_state::downloading_metadata;
   if (state_ == torrent_state::paused)
     state_ = picker_->wanted_remaining() == 0 ? torrent_state::seeding : torrent_state::downloading;
   peer_list_.retry_now();
   post_alert(alert_kind::torrent_resumed, "resumed");
   if (announcer_ && state_ != torrent_state::checking && state_ != torrent_state::error) {
     announcer_->start();
-    if (picker_->wanted_remaining() == 0) announcer_->completed();
+    if (picker_ && picker_->wanted_remaining() == 0) announcer_->completed();
   }
   connect_candidates(clock::now());
 }
 
 void torrent::force_recheck() {
-  if (state_ == torrent_state::checking) return;
+  if (state_ == torrent_state::checking || !info_) return;
   for (auto& [t, p] : std::map(peers_)) p->disconnect("recheck");
   state_ = torrent_state::checking;
   std::weak_ptr<torrent> weak = weak_from_this();
@@ -255,7 +285,7 @@ void torrent::apply_file_priorities() {
 }
 
 void torrent::set_file_priority(std::size_t file, std::uint8_t priority) {
-  if (file >= file_priorities_.size()) return;
+  if (!info_ || file >= file_priorities_.size()) return;  // before the metadata: use add_torrent_params
   file_priorities_[file] = std::min<std::uint8_t>(priority, picker::max_priority);
   apply_file_priorities();
   wanted_done_ = 0;
@@ -267,7 +297,7 @@ void torrent::set_file_priority(std::size_t file, std::uint8_t priority) {
 }
 
 void torrent::set_piece_priority(std::uint32_t piece, std::uint8_t priority) {
-  if (piece >= info_->num_pieces()) return;
+  if (!info_ || piece >= info_->num_pieces()) return;
   picker_->set_piece_priority(piece, priority);
   for (auto& [t, p] : peers_) p->update_interest();
 }
@@ -284,226 +314,6 @@ std::uint64_t torrent::wanted_bytes_in_piece(std::uint32_t piece) const {
   for (const auto& s : info_->map_block(piece, 0, info_->piece_size(piece)))
     if (file_priorities_[s.file_index] > 0) n += s.length;
   return n;
-}
-
-// ---- peers -----------------------------------------------------------------------------------
-
-std::string torrent::ban_key(const std::string& endpoint) const {
-  // Ban the address; on loopback (tests, local swarms) every peer shares it, so ban the endpoint.
-  auto ep = net::parse_endpoint(endpoint);
-  if (!ep) return endpoint;
-  if (ep->address().is_loopback()) return endpoint;
-  return ep->address().to_string();
-}
-
-bool torrent::is_banned(const net::tcp::endpoint& ep) const {
-  return banned_.count(ban_key(net::to_string(ep))) != 0;
-}
-
-bool torrent::accepts_connection() const noexcept {
-  // Not while checking: a peer would get our (still empty) bitfield and never hear of the pieces the
-  // check finds. It retries after a short back-off.
-  return !stopping_ && !paused_ && (state_ == torrent_state::downloading || state_ == torrent_state::seeding) &&
-         static_cast<int>(peers_.size()) < max_connections();
-}
-
-void torrent::add_peer(const std::string& host_port) {
-  auto ep = net::parse_endpoint(host_port);
-  if (!ep) {
-    post_alert(alert_kind::peer_error, "ignoring peer address '" + host_port + "': expected IP:PORT");
-    return;
-  }
-  add_candidate(*ep, peer_source::manual);
-}
-
-bool torrent::is_own_endpoint(const net::tcp::endpoint& ep) const {
-  // Our listen port on a loopback, unspecified or listening address. (A peer id equal to ours is
-  // caught by the handshake as well: that covers addresses we cannot know, such as a NAT's.)
-  const auto port = ses_.listen_port_value();
-  if (port == 0 || ep.port() != port) return false;
-  if (ep.address().is_loopback() || ep.address().is_unspecified()) return true;
-  for (const auto& iface : ses_.settings_ref().listen_interfaces)
-    if (auto l = net::parse_endpoint(iface); l && l->address() == ep.address()) return true;
-  return false;
-}
-
-void torrent::add_candidate(const net::tcp::endpoint& ep, peer_source source) {
-  if (ep.port() == 0 || is_own_endpoint(ep) || is_banned(ep)) return;
-  peer_list_.set_max_size(static_cast<std::size_t>(std::max(10, ses_.settings_ref().max_peer_list_size)));
-  if (peer_list_.add(ep, source) == peer_list::add_result::full) return;
-  if (state_ == torrent_state::downloading || state_ == torrent_state::seeding) connect_candidates(clock::now());
-}
-
-void torrent::connect_candidates(clock::time_point now) {
-  if (paused_ || stopping_ || state_ == torrent_state::error || state_ == torrent_state::checking) return;
-  const auto& s = ses_.settings_ref();
-  // Limits: this torrent's connections, all connections of the session, outgoing attempts in flight.
-  const int torrent_room = max_connections() - static_cast<int>(peers_.size()) - half_open_;
-  const int session_room = s.max_connections - ses_.connection_count() - ses_.half_open_count();
-  const int room = std::min(torrent_room, session_room);
-  if (room <= 0) return;
-  const auto eps = peer_list_.candidates(now, static_cast<std::size_t>(room),
-                                         [this](const net::tcp::endpoint& ep) { return is_banned(ep); });
-  for (const auto& ep : eps) {
-    if (!ses_.reserve_half_open()) break;
-    peer_list_.on_connecting(ep);
-    ++half_open_;
-    asio::co_spawn(ses_.io(), connect_to(ep), asio::detached);
-  }
-}
-
-net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
-  auto self = shared_from_this();
-  net::tcp::socket sock(ses_.io());
-  asio::steady_timer timer(ses_.io());
-  timer.expires_after(std::chrono::milliseconds(ses_.settings_ref().peer_connect_timeout_ms));
-  auto res = co_await (sock.async_connect(ep, net::use_nothrow) || timer.async_wait(net::use_nothrow));
-  --half_open_;
-  ses_.release_half_open();
-  error_code ec;
-  if (res.index() == 1) ec = asio::error::timed_out;
-  else ec = std::get<0>(std::get<0>(res));
-  if (stopping_ || paused_) {
-    peer_list_.on_closed(ep, clock::now(), true, false);  // not the peer's fault: no failure counted
-    co_return;
-  }
-  if (ec) {
-    peer_list_.on_connect_failed(ep, clock::now());
-    post_alert(alert_kind::peer_disconnected, "connect to " + net::to_string(ep) + " failed: " + ec.message(), {},
-               net::to_string(ep), ec);
-    co_return;
-  }
-  sock.set_option(net::tcp::no_delay(true), ec);
-  const auto token = next_token_++;
-  token_keys_[token] = ban_key(net::to_string(ep));
-  list_eps_[token] = ep;
-  auto p = std::make_shared<peer_connection>(self, std::move(sock), false, token, net::to_string(ep));
-  peers_.emplace(token, p);
-  p->start(std::nullopt);
-}
-
-void torrent::attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint) {
-  const auto token = next_token_++;
-  token_keys_[token] = ban_key(endpoint);
-  error_code ec;
-  socket.set_option(net::tcp::no_delay(true), ec);
-  auto p = std::make_shared<peer_connection>(shared_from_this(), std::move(socket), true, token, std::move(endpoint));
-  peers_.emplace(token, p);
-  p->start(std::move(hs));
-}
-
-bool torrent::resolve_duplicate(peer_connection& p) {
-  peer_connection* older = nullptr;
-  for (auto& [t, q] : peers_)
-    if (q.get() != &p && q->handshake_done() && !q->closed() && q->peer_id() == p.peer_id()) older = q.get();
-  if (!older) return true;
-  const bool keep_new = keep_newer_duplicate(!p.incoming(), ses_.peer_id(), p.peer_id());
-  auto* loser = keep_new ? older : &p;
-  auto* winner = keep_new ? &p : older;
-  // The survivor takes over the loser's peer list entry (it is the same peer).
-  if (auto it = list_eps_.find(loser->token()); it != list_eps_.end() && list_eps_.count(winner->token()) == 0) {
-    const auto ep = it->second;
-    list_eps_.erase(it);
-    list_eps_[winner->token()] = ep;
-  }
-  loser->disconnect("duplicate connection to the same peer (" + (keep_new ? p.endpoint() : older->endpoint()) +
-                    " kept)");
-  return keep_new;
-}
-
-void torrent::on_peer_listen_port(peer_connection& p, std::uint16_t port) {
-  if (list_eps_.count(p.token()) != 0) return;
-  auto remote = net::parse_endpoint(p.endpoint());
-  if (!remote) return;
-  const net::tcp::endpoint ep(remote->address(), port);
-  if (is_own_endpoint(ep) || is_banned(ep)) return;
-  // Connected through its own connection: the entry is active until that one closes.
-  if (peer_list_.add(ep, peer_source::incoming) == peer_list::add_result::full) return;
-  if (const auto* e = peer_list_.find(ep); e && e->active) return;  // we are dialling it too
-  peer_list_.mark_active(ep);
-  peer_list_.on_connected(ep);
-  list_eps_[p.token()] = ep;
-}
-
-void torrent::on_peer_handshake(peer_connection& p) {
-  if (!resolve_duplicate(p)) return;
-  if (auto it = list_eps_.find(p.token()); it != list_eps_.end()) peer_list_.on_connected(it->second);
-  post_alert(alert_kind::peer_connected, std::string(p.incoming() ? "incoming" : "outgoing") + " peer " + p.endpoint(),
-             {}, p.endpoint());
-}
-
-void torrent::on_peer_closed(peer_connection& p, const std::string& reason, bool protocol_error, bool had_availability) {
-  if (had_availability) picker_->on_peer_disconnected(p.view());
-  else picker_->abort_requests(p.token());
-  post_alert(protocol_error ? alert_kind::peer_error : alert_kind::peer_disconnected,
-             "peer " + p.endpoint() + " disconnected: " + reason, {}, p.endpoint());
-  // Back-off (peer_list::on_closed): no handshake counts as a failure, a violation waits 2 min.
-  if (auto it = list_eps_.find(p.token()); it != list_eps_.end()) {
-    peer_list_.on_closed(it->second, clock::now(), p.handshake_done(), protocol_error);
-    list_eps_.erase(it);
-  }
-  auto keep = peers_.find(p.token());
-  if (keep != peers_.end()) {
-    // Keep the object alive until this call stack unwinds (the peer's coroutine holds it too).
-    auto ptr = keep->second;
-    peers_.erase(keep);
-    asio::post(ses_.io(), [ptr] {});
-  }
-  // Its abandoned requests can go to others now.
-  for (auto& [t, other] : peers_) other->fill_requests();
-}
-
-void torrent::on_peer_availability(peer_connection& p) {
-  if (is_seed() && p.is_seed()) p.disconnect("both sides are seeds");
-}
-
-bool torrent::is_interesting(const peer_connection& p) const {
-  // The picker knows what we still want; it compares 64 pieces at a time.
-  return !paused_ && picker_->wanted_remaining() != 0 && picker_->is_interesting(p.view());
-}
-
-void torrent::on_peer_interest_changed(peer_connection& p) {
-  if (p.peer_interested()) unchoke_if_slot_free(p);
-}
-
-void torrent::unchoke_if_slot_free(peer_connection& p) {
-  if (!p.am_choking() || !p.peer_interested()) return;
-  int unchoked = 0;
-  for (const auto& [t, q] : peers_)
-    if (!q->am_choking()) ++unchoked;
-  if (unchoked < unchoke_slots()) {
-    p.set_choked(false);
-    p.last_unchoked = seconds_;
-  }
-}
-
-// ---- peer exchange -------------------------------------------------------------------------------
-
-bool torrent::pex_allowed() const noexcept { return !info_->is_private() && ses_.settings_ref().enable_pex; }
-
-std::vector<wire::pex_peer> torrent::pex_peers(picker::peer_token except) const {
-  std::vector<wire::pex_peer> out;
-  for (const auto& [tok, p] : peers_) {
-    if (tok == except || !p->connected()) continue;
-    auto it = list_eps_.find(tok);
-    if (it == list_eps_.end()) continue;  // an incoming peer that did not tell its listen port
-    wire::pex_peer e;
-    const auto& addr = it->second.address();
-    if (addr.is_v4()) {
-      const auto b = addr.to_v4().to_bytes();
-      std::copy(b.begin(), b.end(), e.ip.bytes.begin());
-      e.ip.size = 4;
-    } else {
-      const auto b = addr.to_v6().to_bytes();
-      std::copy(b.begin(), b.end(), e.ip.bytes.begin());
-      e.ip.size = 16;
-    }
-    e.port = it->second.port();
-    if (p->is_seed()) e.flags |= wire::pex_flag::seed;
-    if (!p->incoming()) e.flags |= wire::pex_flag::reachable;
-    out.push_back(e);
-  }
-  return out;
 }
 
 // ---- blocks and pieces -------------------------------------------------------------------------
@@ -650,6 +460,10 @@ void torrent::tick(clock::time_point now) {
   down_.tick();
   up_.tick();
   for (auto& [t, p] : std::map(peers_)) p->tick(now);
+  if (state_ == torrent_state::downloading_metadata) {
+    metadata_tick(now);
+    connect_candidates(now);
+  }
   if (state_ == torrent_state::downloading || state_ == torrent_state::seeding) {
     if (now >= next_choke_) {
       const bool optimistic = now >= next_optimistic_;
@@ -716,9 +530,17 @@ void torrent::choke_round(clock::time_point now, bool optimistic) {
 
 torrent_status torrent::status() const {
   torrent_status st;
-  st.hashes = info_->hashes();
-  st.name = info_->name();
+  st.hashes = hashes_;
+  st.name = name();
   st.state = state_;
+  if (!info_) {
+    st.download_rate = down_.rate();
+    st.upload_rate = up_.rate();
+    st.total_downloaded = down_.total();
+    for (const auto& [t, p] : peers_) st.num_peers += p->connected() ? 1 : 0;
+    st.error = error_;
+    return st;
+  }
   st.total_wanted = wanted_total_;
   st.total_wanted_done = std::min(wanted_done_, wanted_total_);
   st.num_pieces = info_->num_pieces();

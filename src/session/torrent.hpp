@@ -20,6 +20,7 @@
 
 #include <ccbt/add_torrent_params.hpp>
 #include <ccbt/alerts.hpp>
+#include <ccbt/magnet.hpp>
 #include <ccbt/metainfo.hpp>
 #include <ccbt/stats.hpp>
 
@@ -33,6 +34,12 @@
 #include "wire/handshake.hpp"
 #include "wire/messages.hpp"
 #include "wire/ut_pex.hpp"
+#include "wire/extension_handshake.hpp"
+#include "wire/ut_metadata.hpp"
+
+namespace ccbt::metainfo {
+class metadata_download;
+}
 
 namespace ccbt::session_detail {
 
@@ -52,8 +59,13 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   void tick(clock::time_point now);
 
   // ---- identity and state ------------------------------------------------------------------
+  // Precondition of info(): has_metadata() (always true unless added from a magnet link).
   [[nodiscard]] const metainfo::torrent_info& info() const noexcept { return *info_; }
-  [[nodiscard]] sha1_hash id() const noexcept { return info_->hashes().id(); }
+  [[nodiscard]] bool has_metadata() const noexcept { return info_ != nullptr; }
+  [[nodiscard]] std::shared_ptr<const metainfo::torrent_info> info_ptr() const { return info_; }
+  [[nodiscard]] const info_hash& hashes() const noexcept { return hashes_; }
+  [[nodiscard]] sha1_hash id() const noexcept { return id_; }  // fixed when added (the session's key)
+  [[nodiscard]] std::string name() const;
   [[nodiscard]] bool matches(const sha1_hash& h) const noexcept;
   [[nodiscard]] session_impl& session() noexcept { return ses_; }
   [[nodiscard]] const std::filesystem::path& save_path() const noexcept { return save_path_; }
@@ -64,7 +76,7 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   [[nodiscard]] picker::pipeline_config pipeline_config() const noexcept;
   [[nodiscard]] torrent_status status() const;
   [[nodiscard]] std::vector<peer_info> peers_info() const;
-  [[nodiscard]] bool is_seed() const noexcept { return have_.all(); }
+  [[nodiscard]] bool is_seed() const noexcept { return info_ && have_.all(); }
   [[nodiscard]] std::size_t num_connections() const noexcept { return peers_.size(); }
 
   // ---- control -----------------------------------------------------------------------------
@@ -116,12 +128,20 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   [[nodiscard]] bool pex_allowed() const noexcept;
   // Our connected peers whose listen address we know, as ut_pex entries, `except` left out.
   [[nodiscard]] std::vector<wire::pex_peer> pex_peers(picker::peer_token except) const;
+  // ---- magnet links: BEP 9 metadata (torrent_metadata.cpp) ------------------------------------
+  void on_peer_extensions(peer_connection& p, const wire::extension_handshake& hs);
+  void on_metadata_message(peer_connection& p, const wire::ut_metadata_message& m);
 
  private:
   // picker::torrent_view
   [[nodiscard]] picker::piece_index piece_count() const override { return info_->num_pieces(); }
   [[nodiscard]] std::uint32_t piece_size(picker::piece_index i) const override { return info_->piece_size(i); }
 
+  void init_metadata_state();  // what needs the metainfo: picker, have set, file priorities
+  void init_magnet(const magnet::magnet_link& link);
+  void request_metadata(peer_connection& p);
+  void metadata_tick(clock::time_point now);
+  void on_metadata_complete();
   void begin_downloading(std::vector<bool> verified);
   void on_piece_checked(const storage::piece_result& r);
   void on_piece_passed(std::uint32_t piece, bool fully_stored);
@@ -142,7 +162,12 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   void set_error(const std::string& message);
 
   session_impl& ses_;
-  std::shared_ptr<const metainfo::torrent_info> info_;
+  std::shared_ptr<const metainfo::torrent_info> info_;  // null while fetching metadata (magnet)
+  info_hash hashes_;
+  sha1_hash id_{};
+  std::string magnet_name_;                              // dn= until the metadata arrives
+  std::vector<magnet::file_range> select_only_;          // so= (BEP 53)
+  std::unique_ptr<metainfo::metadata_download> metadata_;
   std::filesystem::path save_path_;
   storage::storage_index storage_ = 0;
   bool storage_added_ = false;

@@ -38,7 +38,9 @@ std::shared_ptr<announcer> make_torrent_announcer(torrent& t, const sha1_hash& h
     const auto st = self->status();
     n.uploaded = st.total_uploaded;
     n.downloaded = st.total_downloaded;
-    n.left = st.total_wanted > st.total_wanted_done ? st.total_wanted - st.total_wanted_done : 0;
+    // Without metadata (a magnet) the size is unknown; a non-zero left keeps us a leecher for the tracker.
+    n.left = !self->has_metadata() ? 16384
+             : st.total_wanted > st.total_wanted_done ? st.total_wanted - st.total_wanted_done : 0;
     n.port = self->session().listen_port_value();
     return n;
   };
@@ -60,7 +62,7 @@ std::shared_ptr<announcer> make_torrent_announcer(torrent& t, const sha1_hash& h
     if (!self) return;
     alert a;
     a.torrent = self->id();
-    a.torrent_name = self->info().name();
+    a.torrent_name = self->name();
     a.tracker_url = r.url;
     a.error = r.error;
     switch (r.outcome) {

@@ -37,7 +37,7 @@ void torrent::set_overrides(const torrent_overrides& o) {
 }
 
 void torrent::on_settings_changed() {
-  picker_->set_strategy(to_picker(overrides_.strategy.value_or(ses_.settings_ref().strategy)));
+  if (picker_) picker_->set_strategy(to_picker(overrides_.strategy.value_or(ses_.settings_ref().strategy)));
   // More connections or slots allowed: use them now rather than at the next round.
   if (state_ == torrent_state::downloading || state_ == torrent_state::seeding) {
     connect_candidates(clock::now());
@@ -46,6 +46,7 @@ void torrent::on_settings_changed() {
 }
 
 bool torrent::set_stream(const std::optional<stream_target>& target) {
+  if (!info_) return false;  // a magnet without its metadata yet: no files to stream
   if (!target) {
     stream_.reset();
     picker_->set_stream(std::nullopt);

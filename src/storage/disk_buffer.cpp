@@ -20,15 +20,25 @@ namespace detail {
 
 pool_state::~pool_state() {
   for (char* p : free) free_raw(p);
+  for (auto& [p, capacity] : large_free) free_raw(p);
 }
 
 void pool_state::release(char* p, std::size_t capacity) noexcept {
   in_use.fetch_sub(capacity, std::memory_order_relaxed);
-  if (capacity == buffer_pool::block_bytes) {
+  {
     std::lock_guard lock(mutex);
-    if (free.size() < max_free) {
-      free.push_back(p);
-      return;
+    if (capacity == buffer_pool::block_bytes) {
+      if (free.size() < max_free) {
+        free.push_back(p);
+        return;
+      }
+    } else if (large_free_bytes + capacity <= max_large_free_bytes) {
+      try {
+        large_free.emplace_back(p, capacity);
+        large_free_bytes += capacity;
+        return;
+      } catch (const std::bad_alloc&) {  // no room to remember it: free it below
+      }
     }
   }
   free_raw(p);
@@ -62,16 +72,29 @@ void disk_buffer::reset() noexcept {
 
 buffer_pool::buffer_pool(std::size_t cache_bytes) : state_(std::make_shared<detail::pool_state>()) {
   state_->max_free = cache_bytes / block_bytes;
+  state_->max_large_free_bytes = cache_bytes;
 }
 
 disk_buffer buffer_pool::allocate(std::size_t size) {
   const std::size_t capacity = size <= block_bytes ? block_bytes : size;
   char* p = nullptr;
-  if (capacity == block_bytes) {
+  {
     std::lock_guard lock(state_->mutex);
-    if (!state_->free.empty()) {
-      p = state_->free.back();
-      state_->free.pop_back();
+    if (capacity == block_bytes) {
+      if (!state_->free.empty()) {
+        p = state_->free.back();
+        state_->free.pop_back();
+      }
+    } else {
+      auto& large = state_->large_free;
+      for (std::size_t i = large.size(); i-- > 0;) {
+        if (large[i].second != capacity) continue;
+        p = large[i].first;
+        large[i] = large.back();
+        large.pop_back();
+        state_->large_free_bytes -= capacity;
+        break;
+      }
     }
   }
   if (p == nullptr) {
@@ -85,6 +108,11 @@ disk_buffer buffer_pool::allocate(std::size_t size) {
 std::size_t buffer_pool::cached_buffers() const {
   std::lock_guard lock(state_->mutex);
   return state_->free.size();
+}
+
+std::size_t buffer_pool::cached_large_bytes() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->large_free_bytes;
 }
 
 }  // namespace ccbt::storage

@@ -3,8 +3,11 @@
 // The session receives a peer's block straight into a disk_buffer and moves it into
 // disk_io::async_write (no copy); async_read hands back a disk_buffer the session sends with
 // scatter-gather I/O and then drops. Buffers of up to 16 KiB come from the pool's free list
-// (4 KiB aligned, reused); larger ones are allocated individually. A buffer keeps its pool's state
-// alive, so it may outlive the disk_io that gave it out. The pool is thread-safe.
+// (4 KiB aligned, reused); larger ones (coalesced reads for seeding, usually of one size) are
+// allocated with their exact size and kept in a second free list, reused for the same size — the
+// allocator would otherwise keep growing its heap for them. Each list holds at most the pool's
+// cache bytes. A buffer keeps its pool's state alive, so it may outlive the disk_io that gave it
+// out. The pool is thread-safe.
 #pragma once
 
 #include <atomic>
@@ -13,6 +16,7 @@
 #include <mutex>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ccbt::storage {
@@ -22,6 +26,9 @@ struct pool_state {
   std::mutex mutex;
   std::vector<char*> free;               // cached block_bytes buffers
   std::size_t max_free = 0;              // buffers kept at most
+  std::vector<std::pair<char*, std::size_t>> large_free;  // cached larger buffers and their capacity
+  std::size_t large_free_bytes = 0;
+  std::size_t max_large_free_bytes = 0;
   std::atomic<std::size_t> in_use{0};    // bytes handed out and not yet returned
   std::atomic<std::size_t> allocations{0};  // fresh allocations (cache misses)
   ~pool_state();
@@ -79,7 +86,8 @@ class buffer_pool {
 
   [[nodiscard]] std::size_t in_use_bytes() const noexcept { return state_->in_use.load(); }
   [[nodiscard]] std::size_t allocations() const noexcept { return state_->allocations.load(); }
-  [[nodiscard]] std::size_t cached_buffers() const;
+  [[nodiscard]] std::size_t cached_buffers() const;        // 16 KiB buffers
+  [[nodiscard]] std::size_t cached_large_bytes() const;    // larger buffers
 
  private:
   std::shared_ptr<detail::pool_state> state_;

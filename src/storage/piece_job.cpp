@@ -4,6 +4,7 @@
 // makes a plan (blocks to feed to SHA-1, blocks to leaf-hash with SHA-256, blocks to write, and
 // whether to finish the piece's verification), runs it without the lock, and applies the outcome
 // under the lock, until there is nothing left to do.
+#include <algorithm>
 #include <chrono>
 #include <string_view>
 
@@ -116,10 +117,17 @@ bool disk_io::impl::has_work_locked(const piece_state& ps) const {
   if (ps.clear || !ps.checks.empty()) return true;
   if (ps.flush_all && ps.buffered > 0) return true;
   if (ps.hashed_buffered >= cfg.write_coalesce_bytes) return true;
-  if (!ps.arrived.empty()) return true;
+  // Blocks to hash: wait for a batch (fewer wake-ups). A piece's last blocks need no batch: the
+  // verdict (checks), a flush or pressure hash whatever is buffered.
+  const std::uint32_t batch = std::max<std::uint32_t>(
+      1, static_cast<std::uint32_t>(std::min<std::size_t>(cfg.hash_batch_bytes / block_size, ps.g.blocks)));
+  if (ps.arrived.size() >= batch) return true;
   if (ps.st->cfg->info->is_v1() && ps.v1_cursor < ps.g.blocks && !ps.io_error) {
     const auto& s = ps.slots[ps.v1_cursor];
-    if (!s.buf.empty() || (s.written && !s.partial)) return true;
+    if (s.written && !s.partial) return true;  // flushed before SHA-1 got to it: read it back now
+    std::uint32_t ready = 0;
+    for (std::uint32_t c = ps.v1_cursor; c < ps.g.blocks && ready < batch && !ps.slots[c].buf.empty(); ++c) ++ready;
+    if (ready >= batch) return true;
   }
   return false;
 }

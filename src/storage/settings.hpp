@@ -40,6 +40,10 @@ struct disk_settings {
   // A run of adjacent hashed blocks this long is written in one pwritev without waiting for the
   // whole piece. Above the low watermark every buffered block is flushed, oldest piece first.
   std::size_t write_coalesce_bytes = std::size_t{1} << 20;
+  // Blocks are hashed in batches: a piece's job is queued once this many bytes of blocks are ready
+  // to hash (contiguous from the SHA-1 cursor for v1; arrived for v2), or at its verdict, a flush or
+  // under pressure — one worker wake-up per batch instead of one per 16 KiB block. 0: every block.
+  std::size_t hash_batch_bytes = std::size_t{256} << 10;
   // Largest async_read (peers request 16 KiB; some up to 128 KiB).
   std::size_t max_read_bytes = std::size_t{1} << 20;
   // Bytes of free 16 KiB buffers the buffer pool keeps for reuse.

@@ -33,6 +33,10 @@ class category_impl final : public std::error_category {
       case errc::ut_pex_bad_length: return "ut_pex peer list size is not a whole number of entries";
       case errc::ut_pex_flags_mismatch: return "ut_pex flags do not match the added peers";
       case errc::ut_pex_too_many_peers: return "ut_pex message lists too many peers";
+      case errc::ut_metadata_bad_message: return "ut_metadata message is malformed";
+      case errc::ut_metadata_bad_piece: return "ut_metadata piece index out of range";
+      case errc::ut_metadata_bad_size: return "ut_metadata size out of range or payload of the wrong length";
+      case errc::ut_metadata_trailing_data: return "ut_metadata message has bytes after its dictionary";
     }
     return "unknown wire error";
   }

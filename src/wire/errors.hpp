@@ -33,6 +33,10 @@ enum class errc {
   ut_pex_bad_length,        // a compact peer list whose size is not a multiple of 6 (IPv4) / 18 (IPv6)
   ut_pex_flags_mismatch,    // added.f / added6.f does not hold exactly one byte per added peer
   ut_pex_too_many_peers,    // more peers in one message than ut_pex_limits allows
+  ut_metadata_bad_message,  // BEP 9 message: not a dictionary, or msg_type / piece missing or not integers
+  ut_metadata_bad_piece,    // BEP 9 piece index negative or past the metadata's last piece
+  ut_metadata_bad_size,     // BEP 9 total_size out of range, or a data payload of the wrong length
+  ut_metadata_trailing_data,// BEP 9 request / reject followed by bytes after the dictionary
 };
 
 [[nodiscard]] const std::error_category& category() noexcept;

@@ -3,6 +3,7 @@
 
     lt_peer.py seed     --torrent T --data DIR --port P [--seconds S]
     lt_peer.py download --torrent T --out DIR --port P [--peer HOST:PORT ...] [--seconds S]
+    lt_peer.py download --magnet URI --out DIR ...   (fetch the metadata from the peers, BEP 9)
                         [--have-pieces 0,2,5-9]   (start with only these pieces: copy from --data)
                         [--stay]                  (keep running (seeding) once complete)
     common options:     [--upload-limit BYTES_PER_S]  (this torrent's upload rate limit; applies to
@@ -91,7 +92,8 @@ def status_line(h):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["seed", "download"])
-    ap.add_argument("--torrent", required=True)
+    ap.add_argument("--torrent")
+    ap.add_argument("--magnet")
     ap.add_argument("--data")
     ap.add_argument("--out")
     ap.add_argument("--port", type=int, default=0)
@@ -106,9 +108,13 @@ def main():
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ses = make_session(args.port)
-    ti = lt.torrent_info(args.torrent)
-    atp = lt.add_torrent_params()
-    atp.ti = ti
+    if args.magnet:
+        atp = lt.parse_magnet_uri(args.magnet)
+        ti = None
+    else:
+        ti = lt.torrent_info(args.torrent)
+        atp = lt.add_torrent_params()
+        atp.ti = ti
     if args.mode == "seed":
         atp.save_path = args.data
     else:
@@ -134,12 +140,16 @@ def main():
     ready = False
     stay = args.stay or os.environ.get("LT_PEER_STAY") is not None
     checking = (lt.torrent_status.states.checking_files, lt.torrent_status.states.checking_resume_data)
+    got_metadata = False
     while time.time() < deadline:
         for a in ses.pop_alerts():
             if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
                 emit(event="error", message=a.message())
             elif isinstance(a, lt.peer_ban_alert):
                 emit(event="peer_banned", message=a.message())
+            elif isinstance(a, lt.metadata_received_alert) and not got_metadata:
+                got_metadata = True
+                emit(event="metadata_received", name=h.torrent_file().name())
         st = h.status()
         # Ready: checked and started (an auto-managed torrent stays paused for a moment after its
         # check); until then libtorrent closes connections for this torrent.

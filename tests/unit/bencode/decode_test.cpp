@@ -275,7 +275,7 @@ TEST(BencodeDecode, LargeFlatListNeedsNoRecursionAndScales) {
 // A real .torrent made by libtorrent (the fuzz seed corpus holds it): strict decoding accepts it,
 // and libtorrent's output is canonical, so our encoder reproduces it byte for byte.
 TEST(BencodeDecode, RealTorrentFromLibtorrent) {
-  const auto path = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "fuzz" / "corpus" /
+  const auto path = std::filesystem::path(CCBT_TESTS_DIR) / "fuzz" / "corpus" /
                     "bencode" / "libtorrent-v1.torrent";
   std::ifstream f(path, std::ios::binary);
   ASSERT_TRUE(f.good()) << path;

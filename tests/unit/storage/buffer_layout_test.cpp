@@ -40,6 +40,29 @@ TEST(buffer_pool, reuses_block_buffers_and_counts_bytes_in_use) {
   EXPECT_EQ(pool.allocations(), before + 1);
 }
 
+TEST(buffer_pool, reuses_larger_buffers_of_the_same_size_within_its_cache_bound) {
+  constexpr std::size_t big = 256 * 1024;
+  buffer_pool pool(2 * big);
+  {
+    auto a = pool.allocate(big);
+    auto b = pool.allocate(big);
+    auto c = pool.allocate(big);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a.data()) % 4096, 0u);
+    EXPECT_EQ(pool.in_use_bytes(), 3 * big);
+  }
+  EXPECT_EQ(pool.in_use_bytes(), 0u);
+  EXPECT_EQ(pool.cached_large_bytes(), 2 * big);  // the third did not fit: freed
+  EXPECT_EQ(pool.cached_buffers(), 0u);
+  const auto before = pool.allocations();
+  auto d = pool.allocate(big);
+  EXPECT_EQ(pool.allocations(), before);      // reused
+  EXPECT_EQ(d.capacity(), big);
+  auto e = pool.allocate(big - 4096);          // another size: a fresh buffer of exactly that size
+  EXPECT_EQ(pool.allocations(), before + 1);
+  EXPECT_EQ(e.capacity(), big - 4096);
+  EXPECT_EQ(pool.cached_large_bytes(), big);
+}
+
 TEST(buffer_pool, buffer_outlives_its_pool) {
   disk_buffer keep;
   {

@@ -30,6 +30,12 @@ void for_each_restart_key(F&& f) {
   f("discovery.tracker_http_timeout_s", &settings::tracker_http_timeout_s);
   f("discovery.tracker_udp_timeout_s", &settings::tracker_udp_timeout_s);
   f("discovery.tracker_udp_retries", &settings::tracker_udp_retries);
+  // The daemon's own keys: its API server and state directory are set up once, at start.
+  f("daemon.state_dir", &settings::daemon_state_dir);
+  f("daemon.api_bind", &settings::api_bind);
+  f("daemon.api_port", &settings::api_port);
+  f("daemon.api_max_connections", &settings::api_max_connections);
+  f("daemon.api_max_body", &settings::api_max_body_bytes);
   f("state.resume_db", &settings::resume_db);
 }
 

@@ -163,6 +163,11 @@ TEST(SessionSettings, RestartKeysMatchTheConfigTable) {
   b.tracker_http_timeout_s = a.tracker_http_timeout_s + 1;
   b.tracker_udp_timeout_s = a.tracker_udp_timeout_s + 1;
   b.tracker_udp_retries = a.tracker_udp_retries + 1;
+  b.daemon_state_dir = "/elsewhere";
+  b.api_bind = "127.0.0.2";
+  b.api_port = a.api_port + 1;
+  b.api_max_connections = a.api_max_connections + 1;
+  b.api_max_body_bytes = a.api_max_body_bytes + 1;
   const auto d = config::diff(a, b);
   session ses(a);
   auto restart = ses.apply_settings(b);

@@ -108,6 +108,10 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   }
   peer_id_ = hs.id;
   features_ = wire::negotiate(ours.reserved, hs.reserved);
+  // BEP 52 hash messages follow the torrent, not the peer's bit: libtorrent asks for the piece layers
+  // of a v2 torrent it fetched by magnet link with a handshake (sent before it had the metadata)
+  // that does not set the v2 bit.
+  features_.v2 = ours.reserved.test(wire::feature::v2);
   decoder_.set_features(features_);
   if (torrent_->has_metadata()) {
     decoder_.set_geometry(torrent_->info().num_pieces(), torrent_->info().piece_length());
@@ -761,6 +765,13 @@ void peer_connection::send_hash_reject(const wire::hash_request& r) {
   wire::hash_reject rej;
   static_cast<wire::hash_range&>(rej) = r;
   send(rej);
+}
+
+void peer_connection::send_hashes(const wire::hash_request& r, std::span<const sha256_hash> hashes) {
+  wire::hashes m;
+  static_cast<wire::hash_range&>(m) = r;
+  m.data = std::as_bytes(std::span(hashes.data()->bytes.data(), hashes.size() * 32));
+  send(m);  // encoded (copied) here
 }
 
 void peer_connection::send_extended(std::uint8_t id, const std::string& payload) {

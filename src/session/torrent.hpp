@@ -43,6 +43,8 @@ class metadata_download;
 
 namespace ccbt::session_detail {
 
+class hash_server;
+
 class session_impl;
 class peer_connection;
 class announcer;
@@ -168,6 +170,7 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   std::string magnet_name_;                              // dn= until the metadata arrives
   std::vector<magnet::file_range> select_only_;          // so= (BEP 53)
   std::unique_ptr<metainfo::metadata_download> metadata_;
+  std::unique_ptr<hash_server> hash_server_;             // BEP 52 answers, made on the first request
   std::filesystem::path save_path_;
   storage::storage_index storage_ = 0;
   bool storage_added_ = false;

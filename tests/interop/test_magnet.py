@@ -367,6 +367,29 @@ class LibtorrentFetchesFromCcbt(unittest.TestCase):
                     lt_dl.wait_json("finished", 30)
             fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
 
+    def test_libtorrent_v2_only_magnet_from_ccbt_seeder(self):
+        # A v2-only magnet carries no piece layers: libtorrent asks ccbt for them (BEP 52 hash
+        # requests, 512-piece buckets with the uncle hashes up to each file's pieces root) and checks
+        # every piece against them. big.bin has 520 pieces (a second, padded bucket).
+        with fixtures.TempDir(prefix="ccbt-magnet-serve-v2-") as d:
+            tree = os.path.join(d, "seed", "data")
+            fixtures.write_tree(tree, {"big.bin": 520 * PIECE + 7, "mid/five.bin": 5 * PIECE - 1,
+                                       "mid/two.bin": 2 * PIECE, "small.bin": 1000}, seed=5)
+            data, ti = fixtures.make_torrent(tree, PIECE, "v2")
+            tpath = os.path.join(d, "v2.torrent")
+            with open(tpath, "wb") as f:
+                f.write(data)
+            uri = lt.make_magnet_uri(ti)
+            self.assertNotIn("btih", uri)
+            out = os.path.join(d, "lt-out")
+            with fixtures.ccbt_seed(tpath, os.path.dirname(tree), seconds=60) as seeder:
+                argv = [fixtures.PYTHON, fixtures.LT_PEER, "download", "--magnet", uri, "--out", out,
+                        "--peer", f"127.0.0.1:{seeder.port}", "--seconds", "45"]
+                with fixtures.Child(argv, 45, name="lt-magnet-v2") as lt_dl:
+                    lt_dl.wait_json("metadata_received", 20)
+                    lt_dl.wait_json("finished", 40)
+            fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

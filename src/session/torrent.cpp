@@ -9,6 +9,7 @@
 #include "picker/file_priorities.hpp"
 #include "session/announcer.hpp"
 #include "session/hash_server.hpp"
+#include "session/piece_layer_fetch.hpp"
 #include "session/peer_connection.hpp"
 #include "session/session_impl.hpp"
 

@@ -422,7 +422,8 @@ void torrent::check_finished() {
 void torrent::on_hash_request(peer_connection& p, const wire::hash_request& r) {
   // BEP 52: answered from the piece layers we hold (hash_server); the rest is rejected.
   if (info_ && (!hash_server_ || hash_server_->info() != info_.get())) hash_server_ = std::make_unique<hash_server>(info_);
-  if (auto h = info_ ? hash_server_->answer(r) : std::nullopt) {
+  // Rejected too while the peer's send queue is full (a flood of requests cannot grow it).
+  if (auto h = info_ && !p.send_queue_full() ? hash_server_->answer(r) : std::nullopt) {
     p.send_hashes(r, *h);
   } else {
     p.send_hash_reject(r);

@@ -69,7 +69,8 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   // Our handshake: answer an incoming peer with the id it asked for (v1 or truncated v2).
   wire::handshake ours;
   ours.reserved.set(wire::feature::extension_protocol).set(wire::feature::fast);
-  if (torrent_->has_metadata() && torrent_->info().is_v2()) ours.reserved.set(wire::feature::v2);
+  if (torrent_->has_metadata() ? torrent_->info().is_v2() : torrent_->hashes().has_v2())
+    ours.reserved.set(wire::feature::v2);  // a btmh magnet: v2 (we may need the piece layers)
   ours.info_hash = theirs ? theirs->info_hash() : torrent_->id();
   ours.id = torrent_->session().peer_id();
   std::string out;
@@ -108,6 +109,10 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   }
   peer_id_ = hs.id;
   features_ = wire::negotiate(ours.reserved, hs.reserved);
+  // BEP 52 hash messages follow the torrent, not the peer's bit: libtorrent asks for the piece layers
+  // of a v2 torrent it fetched by magnet link with a handshake (sent before it had the metadata)
+  // that does not set the v2 bit.
+  features_.v2 = ours.reserved.test(wire::feature::v2);
   decoder_.set_features(features_);
   if (torrent_->has_metadata()) {
     decoder_.set_geometry(torrent_->info().num_pieces(), torrent_->info().piece_length());
@@ -298,10 +303,14 @@ bool peer_connection::handle(const wire::message& m) {
         } else if constexpr (std::is_same_v<T, wire::hash_request>) {
           torrent_->on_hash_request(*this, msg);
           return !closed_;
+        } else if constexpr (std::is_same_v<T, wire::hashes>) {
+          torrent_->on_hashes(*this, msg);
+          return !closed_;
+        } else if constexpr (std::is_same_v<T, wire::hash_reject>) {
+          torrent_->on_hash_reject(*this, msg);
+          return !closed_;
         } else {
-          // suggest, port, hashes, hash_reject, unknown: nothing to do for now (suggestions are
-          // advisory; we run no DHT yet; we never send hash requests for torrents loaded from a
-          // .torrent file, which carry their piece layers).
+          // suggest, port, unknown: nothing to do for now (suggestions are advisory; we run no DHT yet).
           return true;
         }
       },
@@ -761,6 +770,15 @@ void peer_connection::send_hash_reject(const wire::hash_request& r) {
   wire::hash_reject rej;
   static_cast<wire::hash_range&>(rej) = r;
   send(rej);
+}
+
+void peer_connection::send_hash_request(const wire::hash_request& r) { send(r); }
+
+void peer_connection::send_hashes(const wire::hash_request& r, std::span<const sha256_hash> hashes) {
+  wire::hashes m;
+  static_cast<wire::hash_range&>(m) = r;
+  m.data = std::as_bytes(std::span(hashes.data()->bytes.data(), hashes.size() * 32));
+  send(m);  // encoded (copied) here
 }
 
 void peer_connection::send_extended(std::uint8_t id, const std::string& payload) {

@@ -52,6 +52,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   void tick(clock::time_point now);            // once a second: rates, timeouts, keep-alives
   void on_torrent_complete();                  // we became a seed
   void send_hash_reject(const wire::hash_request& r);
+  void send_hashes(const wire::hash_request& r, std::span<const sha256_hash> hashes);
+  void send_hash_request(const wire::hash_request& r);
   // Magnet links (BEP 9): the metadata arrived; apply the availability the peer sent before it.
   void on_metadata();
   void send_extended(std::uint8_t id, const std::string& payload);

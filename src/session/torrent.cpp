@@ -8,6 +8,8 @@
 #include "net/endpoint.hpp"
 #include "picker/file_priorities.hpp"
 #include "session/announcer.hpp"
+#include "session/hash_server.hpp"
+#include "session/piece_layer_fetch.hpp"
 #include "session/peer_connection.hpp"
 #include "session/session_impl.hpp"
 
@@ -418,9 +420,14 @@ void torrent::check_finished() {
 }
 
 void torrent::on_hash_request(peer_connection& p, const wire::hash_request& r) {
-  // Serving merkle hashes is not part of this engine yet: BEP 52 lets a peer reject any hash
-  // request, and peers that loaded the .torrent file (which carries the piece layers) never need one.
-  p.send_hash_reject(r);
+  // BEP 52: answered from the piece layers we hold (hash_server); the rest is rejected.
+  if (info_ && (!hash_server_ || hash_server_->info() != info_.get())) hash_server_ = std::make_unique<hash_server>(info_);
+  // Rejected too while the peer's send queue is full (a flood of requests cannot grow it).
+  if (auto h = info_ && !p.send_queue_full() ? hash_server_->answer(r) : std::nullopt) {
+    p.send_hashes(r, *h);
+  } else {
+    p.send_hash_reject(r);
+  }
 }
 
 bool torrent::fill_pad_block(peer_connection& p, picker::block_ref b) {

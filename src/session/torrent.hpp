@@ -43,6 +43,9 @@ class metadata_download;
 
 namespace ccbt::session_detail {
 
+class hash_server;
+class piece_layer_fetch;
+
 class session_impl;
 class peer_connection;
 class announcer;
@@ -131,6 +134,8 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   // ---- magnet links: BEP 9 metadata (torrent_metadata.cpp) ------------------------------------
   void on_peer_extensions(peer_connection& p, const wire::extension_handshake& hs);
   void on_metadata_message(peer_connection& p, const wire::ut_metadata_message& m);
+  void on_hashes(peer_connection& p, const wire::hashes& m);          // torrent_piece_layers.cpp
+  void on_hash_reject(peer_connection& p, const wire::hash_reject& m);
 
  private:
   // picker::torrent_view
@@ -142,6 +147,10 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   void request_metadata(peer_connection& p);
   void metadata_tick(clock::time_point now);
   void on_metadata_complete();
+  void use_metadata(metainfo::torrent_info&& ti, const std::string& note);
+  void start_piece_layer_fetch(metainfo::torrent_info&& ti, const std::string& note);
+  void request_piece_layers(peer_connection& p);
+  void piece_layers_tick(clock::time_point now);
   void begin_downloading(std::vector<bool> verified);
   void on_piece_checked(const storage::piece_result& r);
   void on_piece_passed(std::uint32_t piece, bool fully_stored);
@@ -168,6 +177,10 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   std::string magnet_name_;                              // dn= until the metadata arrives
   std::vector<magnet::file_range> select_only_;          // so= (BEP 53)
   std::unique_ptr<metainfo::metadata_download> metadata_;
+  std::unique_ptr<hash_server> hash_server_;             // BEP 52 answers, made on the first request
+  std::unique_ptr<metainfo::torrent_info> pending_info_;  // magnet v2: verified info, piece layers being fetched
+  std::unique_ptr<piece_layer_fetch> layer_fetch_;
+  std::string metadata_note_;                             // for metadata_received once the layers are in
   std::filesystem::path save_path_;
   storage::storage_index storage_ = 0;
   bool storage_added_ = false;

@@ -53,6 +53,7 @@ void torrent::request_metadata(peer_connection& p) {
 }
 
 void torrent::metadata_tick(clock::time_point now) {
+  piece_layers_tick(now);
   if (!metadata_) return;
   for (const auto tok : metadata_->tick(to_ms(now))) {
     auto it = peers_.find(static_cast<picker::peer_token>(tok));
@@ -138,15 +139,18 @@ void torrent::on_metadata_complete() {
   const auto pieces = metadata_->num_pieces();
   auto ti = metadata_->take();
   metadata_.reset();
+  const std::string note = std::to_string(ti->info_bytes().size()) + " bytes in " + std::to_string(pieces) +
+                           " pieces from " + from;
   if (!ti->is_v1() && !ti->has_all_piece_layers()) {
-    const std::string msg =
-        "v2-only torrent: its piece layers must be fetched with BEP 52 hash requests, which this engine does not "
-        "support yet";
-    post_alert(alert_kind::metadata_failed, msg);
-    set_error(msg);
+    // v2: BEP 9 metadata has no piece layers; ask peers for them (torrent_piece_layers.cpp).
+    start_piece_layer_fetch(std::move(*ti), note);
     return;
   }
-  info_ = std::make_shared<const metainfo::torrent_info>(std::move(*ti));
+  use_metadata(std::move(*ti), note);
+}
+
+void torrent::use_metadata(metainfo::torrent_info&& ti, const std::string& note) {
+  info_ = std::make_shared<const metainfo::torrent_info>(std::move(ti));
   hashes_ = info_->hashes();
   if (file_priorities_.empty() && !select_only_.empty()) {  // BEP 53: only the selected files
     magnet::magnet_link sel;
@@ -156,8 +160,7 @@ void torrent::on_metadata_complete() {
       if (magnet::selects(sel, i)) file_priorities_[i] = picker::default_priority;
   }
   init_metadata_state();
-  post_alert(alert_kind::metadata_received, "metadata received: " + std::to_string(info_->info_bytes().size()) +
-                                                " bytes in " + std::to_string(pieces) + " pieces from " + from);
+  post_alert(alert_kind::metadata_received, "metadata received: " + note);
   for (auto& [t, p] : std::map(peers_)) p->on_metadata();
   if (state_ == torrent_state::error) return;
   start();

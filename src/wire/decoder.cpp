@@ -287,9 +287,11 @@ result<message> decoder::parse_body(const unsigned char* p, std::size_t n) const
       auto what = [&h] { return "hashes: length " + str(h.length) + " proof layers " + str(h.proof_layers); };
       if (h.length == 0 || h.length > opt_.max_hash_count)
         return fail_with(make(errc::invalid_hash_count, what() + ", limit " + str(opt_.max_hash_count)));
-      // The layers covered by the requested range itself carry no uncle hash (as libtorrent counts).
-      const auto covered = static_cast<std::uint32_t>(std::bit_width(h.length - 1));
-      const std::uint64_t uncles = h.proof_layers > covered ? h.proof_layers - covered : 0;
+      // One uncle per layer from the range's own subtree root (height log2(length) above the base)
+      // up to base + proof_layers; the layers inside the range carry none (as libtorrent sends).
+      const auto covered = static_cast<std::uint64_t>(std::bit_width(h.length - 1));
+      const std::uint64_t reach = std::uint64_t{h.proof_layers} + 1;
+      const std::uint64_t uncles = reach > covered ? reach - covered : 0;
       const std::uint64_t expected = (std::uint64_t{h.length} + uncles) * 32;
       const std::size_t got = n - hash_header_size;
       if (got != expected)

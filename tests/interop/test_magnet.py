@@ -10,8 +10,9 @@ honest peers:
   nothing else: the download completes from an honest seeder;
 - libtorrent fetches the metadata by magnet link from a ccbt seeder (ccbt serves ut_metadata) and
   downloads the data; ccbt advertises ut_metadata and metadata_size for public torrents only;
-- so= (BEP 53) selects files; v2-only links download when no piece layer is needed and fail clearly
-  (metadata_failed naming BEP 52) when one is;
+- so= (BEP 53) selects files; v2-only links download, the piece layers of files larger than a piece
+  fetched from the peers with BEP 52 hash requests (from libtorrent and from a ccbt seeder), and
+  libtorrent fetches them from a ccbt seeder the same way;
 - availability sent before the metadata (a bitfield) is checked once the piece count is known.
 
 Run through ctest (CCBT_BIN is set there). Every process and socket is bounded in time.
@@ -243,14 +244,37 @@ class V2OnlyMagnet(unittest.TestCase):
                     rc = dl.drain(40)
             return rc, dl, tree, out
 
-    def test_v2_only_magnet_with_piece_layers_fails_clearly(self):
-        # A file larger than a piece: its piece layer comes with BEP 52 hash requests, which ccbt does
-        # not send yet. The metadata is fetched and verified (SHA-256); then ccbt must say so.
-        rc, dl, _, _ = self.run_v2({"big.bin": 5 * PIECE + 123})
-        self.assertEqual(rc, 1)
-        failed = dl.alerts("metadata_failed")
-        self.assertTrue(failed and "BEP 52" in failed[0]["message"], failed)
-        self.assertTrue(dl.alerts("torrent_error"))
+    def test_v2_only_magnet_fetches_piece_layers(self):
+        # Files larger than a piece need their piece layers: ccbt asks libtorrent for them with BEP 52
+        # hash requests (big.bin: 520 pieces, two 512-piece buckets, the second padded), checks each
+        # answer against the file's pieces root, then downloads and checks every piece with them.
+        rc, dl, tree, out = self.run_v2({"big.bin": 520 * PIECE + 123, "mid/five.bin": 5 * PIECE - 1,
+                                         "small.bin": 1000})
+        self.assertEqual(rc, 0, dl.stderr_lines[-10:])
+        got = dl.alerts("metadata_received")
+        self.assertTrue(got and "piece layers of 2 files" in got[0]["message"], got)
+        self.assertFalse(dl.alerts("metadata_failed"))
+        self.assertEqual(dl.events[-1]["event"], "finished")
+        fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
+
+    def test_v2_only_magnet_from_a_ccbt_seeder(self):
+        # Both ends ccbt: the seeder answers the hash requests from the piece layers of its .torrent.
+        with fixtures.TempDir(prefix="ccbt-magnet-v2-ccbt-") as d:
+            tree = os.path.join(d, "seed", "data")
+            fixtures.write_tree(tree, {"big.bin": 40 * PIECE + 1, "b/two.bin": 2 * PIECE}, seed=9)
+            data, ti = fixtures.make_torrent(tree, PIECE, "v2")
+            tpath = os.path.join(d, "v2.torrent")
+            with open(tpath, "wb") as f:
+                f.write(data)
+            uri = lt.make_magnet_uri(ti)
+            out = os.path.join(d, "out")
+            with fixtures.ccbt_seed(tpath, os.path.dirname(tree), seconds=40) as seeder:
+                with fixtures.ccbt_download(uri, out, peers=[f"127.0.0.1:{seeder.port}"], seconds=30,
+                                            extra=["--no-resume"]) as dl:
+                    rc = dl.drain(40)
+            self.assertEqual(rc, 0, dl.stderr_lines[-10:])
+            self.assertTrue(dl.alerts("metadata_received"))
+            fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
 
     def test_v2_only_magnet_without_piece_layers_downloads(self):
         # Files of at most one piece need no piece layer (the pieces root is the piece hash).
@@ -365,6 +389,29 @@ class LibtorrentFetchesFromCcbt(unittest.TestCase):
                 with fixtures.Child(argv, 40, name="lt-magnet") as lt_dl:
                     lt_dl.wait_json("metadata_received", 20)
                     lt_dl.wait_json("finished", 30)
+            fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
+
+    def test_libtorrent_v2_only_magnet_from_ccbt_seeder(self):
+        # A v2-only magnet carries no piece layers: libtorrent asks ccbt for them (BEP 52 hash
+        # requests, 512-piece buckets with the uncle hashes up to each file's pieces root) and checks
+        # every piece against them. big.bin has 520 pieces (a second, padded bucket).
+        with fixtures.TempDir(prefix="ccbt-magnet-serve-v2-") as d:
+            tree = os.path.join(d, "seed", "data")
+            fixtures.write_tree(tree, {"big.bin": 520 * PIECE + 7, "mid/five.bin": 5 * PIECE - 1,
+                                       "mid/two.bin": 2 * PIECE, "small.bin": 1000}, seed=5)
+            data, ti = fixtures.make_torrent(tree, PIECE, "v2")
+            tpath = os.path.join(d, "v2.torrent")
+            with open(tpath, "wb") as f:
+                f.write(data)
+            uri = lt.make_magnet_uri(ti)
+            self.assertNotIn("btih", uri)
+            out = os.path.join(d, "lt-out")
+            with fixtures.ccbt_seed(tpath, os.path.dirname(tree), seconds=60) as seeder:
+                argv = [fixtures.PYTHON, fixtures.LT_PEER, "download", "--magnet", uri, "--out", out,
+                        "--peer", f"127.0.0.1:{seeder.port}", "--seconds", "45"]
+                with fixtures.Child(argv, 45, name="lt-magnet-v2") as lt_dl:
+                    lt_dl.wait_json("metadata_received", 20)
+                    lt_dl.wait_json("finished", 40)
             fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
 
 

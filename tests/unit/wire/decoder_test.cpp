@@ -291,12 +291,16 @@ std::string hashes_frame(std::uint32_t length, std::uint32_t proof_layers, std::
 
 TEST(WireDecoderHashes, SizeFollowsLengthAndProofLayers) {
   const auto o = opts_all();
-  // length 512 covers 9 layers; 11 proof layers leave 2 uncles (as libtorrent counts).
-  EXPECT_FALSE(decode_stream(hashes_frame(512, 11, 514), o).err);
+  // length 512 covers 9 layers: proof layers 9, 10, 11 need 1, 2, 3 uncles (as libtorrent sends:
+  // a 512-piece bucket with proof_layers 9 came with 513 hashes).
+  EXPECT_FALSE(decode_stream(hashes_frame(512, 9, 513), o).err);
+  EXPECT_FALSE(decode_stream(hashes_frame(512, 11, 515), o).err);
+  EXPECT_FALSE(decode_stream(hashes_frame(512, 8, 512), o).err);
   EXPECT_FALSE(decode_stream(hashes_frame(512, 3, 512), o).err);   // all proof layers covered
-  EXPECT_FALSE(decode_stream(hashes_frame(1, 3, 4), o).err);       // a single hash: 3 uncles
-  EXPECT_FALSE(decode_stream(hashes_frame(3, 2, 3), o).err);       // 3 rounds up to 4 leaves: 2 covered
-  expect_error(hashes_frame(512, 11, 513), o, errc::hashes_size_mismatch);
+  EXPECT_FALSE(decode_stream(hashes_frame(1, 3, 5), o).err);       // a single hash: uncles at 0..3
+  EXPECT_FALSE(decode_stream(hashes_frame(3, 1, 3), o).err);       // 3 rounds up to 4 leaves: 2 covered
+  expect_error(hashes_frame(512, 11, 514), o, errc::hashes_size_mismatch);
+  expect_error(hashes_frame(512, 9, 512), o, errc::hashes_size_mismatch);
   expect_error(hashes_frame(2, 0, 3), o, errc::hashes_size_mismatch);
   expect_error(hashes_frame(2, 0xFFFFFFFF, 2), o, errc::hashes_size_mismatch);
   // One hash and one stray byte.
@@ -309,12 +313,12 @@ TEST(WireDecoderHashes, SizeFollowsLengthAndProofLayers) {
 
 TEST(WireDecoderHashes, DecodedFields) {
   decoder d(opts_all());
-  d.feed(hashes_frame(2, 1, 2));
+  d.feed(hashes_frame(2, 0, 2));
   auto m = d.next();
   ASSERT_TRUE(m && *m);
   const auto& h = std::get<hashes>(**m);
   EXPECT_EQ(h.length, 2U);
-  EXPECT_EQ(h.proof_layers, 1U);
+  EXPECT_EQ(h.proof_layers, 0U);
   EXPECT_EQ(h.count(), 2U);
   EXPECT_EQ(h.at(1).bytes[31], 0x5a);
 }

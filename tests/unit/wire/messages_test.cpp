@@ -133,7 +133,7 @@ TEST(WireRoundTrip, EveryMessage) {
   hr.base_layer = 0;
   hr.index = 4;
   hr.length = 2;
-  hr.proof_layers = 2;  // 1 layer covered by the 2 hashes -> 1 uncle: 3 hashes
+  hr.proof_layers = 1;  // the 2 hashes' parent is at layer 1: its sibling is the 1 uncle: 3 hashes
   hashes hs{hr, std::as_bytes(std::span<const char>(hash_data.data(), hash_data.size()))};
   const std::string block(16384, 'z');
 

@@ -77,6 +77,7 @@ struct daemon::impl {
     if (lock) ::unlink((dir / "api.endpoint").c_str());
     stopping = true;
     if (alert_thread.joinable()) alert_thread.join();
+    if (engine) engine->persist_metadata();  // the API is closed: no request runs concurrently
     engine.reset();
     ses.reset();
     server.reset();

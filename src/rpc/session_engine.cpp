@@ -564,6 +564,31 @@ api_result<json> session_engine::config_set(std::string_view key, const std::str
   return key_json(*k);
 }
 
+std::vector<std::string> session_engine::reload(const settings& base, const std::vector<std::string>& file_restart) {
+  std::vector<std::string> log;
+  std::vector<std::pair<std::string, std::string>> ov(overrides_.begin(), overrides_.end());
+  auto wanted = apply_overrides(base, ov, log);
+  ctx_.base = base;
+  const auto d = config::diff(ctx_.config, wanted);
+  std::set<std::string, std::less<>> restart(d.restart.begin(), d.restart.end());
+  restart.insert(file_restart.begin(), file_restart.end());
+  for (auto& k : ses_.apply_settings(wanted)) restart.insert(std::move(k));
+  // What runs now: the new values, except the keys that wait for a restart.
+  config::loaded_config running;
+  running.values = wanted;
+  for (const auto& name : restart)
+    if (const auto* k = config::find_key(name))
+      (void)config::apply_override(running, name + "=" + config::value_to_toml(ctx_.config, *k));
+  ctx_.config = config::validate(running.values) ? running.values : wanted;
+  for (const auto& k : d.live)
+    if (!restart.count(k)) log.push_back("applied " + k);
+  for (const auto& k : restart) {
+    pending_restart_.insert(k);
+    log.push_back(k + " changed: takes effect at the next start");
+  }
+  return log;
+}
+
 api_result<json> session_engine::config_unset(std::string_view key) {
   const auto* k = config::find_key(key);
   if (!k) return tl::unexpected(unknown_key(key));

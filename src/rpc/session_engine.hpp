@@ -47,6 +47,12 @@ class session_engine final : public engine {
   // be restored (it stays in daemon.db).
   std::vector<std::string> restore();
 
+  // The configuration file was reloaded: `base` is the new defaults+file+environment+--set. The
+  // overrides stored in daemon.db still apply over it; live keys reach the session at once, the
+  // others wait for a restart. Returns log lines.
+  // `file_restart`: restart keys the file changed (not in `base`, which keeps their running values).
+  std::vector<std::string> reload(const settings& base, const std::vector<std::string>& file_restart);
+
   // Stores the metainfo of every magnet torrent whose metadata has arrived since the last call.
   void persist_metadata();
 

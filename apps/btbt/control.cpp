@@ -174,7 +174,7 @@ command add_add(CLI::App& app) {
   };
   auto o = std::make_shared<opts>();
   auto* cmd = app.add_subcommand("add", "Add a torrent to the daemon");
-  cmd->add_option("torrent", o->source, "the .torrent file")->required();
+  cmd->add_option("torrent", o->source, "the .torrent file or a magnet link")->required();
   cmd->add_option("-o,--out", o->out, "download directory (default: the current directory)");
   cmd->add_flag("--paused", o->paused, "add it paused");
   cmd->add_option("--files", o->files, "download only these files (indices as in `btbt files`: 0,2,5-7)");
@@ -183,11 +183,9 @@ command add_add(CLI::App& app) {
   cmd->add_option("--peer", o->peers, "connect to this peer, HOST:PORT (repeatable)");
   cmd->add_flag("--json", o->json, "print the added torrent as JSON");
   return [o]() -> int {
-    if (magnet::is_magnet_uri(o->source))
-      throw std::runtime_error("magnet links cannot be added yet: the engine needs a .torrent file");
-    const auto data = read_torrent_file(o->source);
     json body;
-    body["torrent"] = base64(data);
+    if (magnet::is_magnet_uri(o->source)) body["magnet"] = o->source;  // the daemon checks it
+    else body["torrent"] = base64(read_torrent_file(o->source));
     body["save_path"] = std::filesystem::absolute(o->out.empty() ? std::filesystem::current_path() : std::filesystem::path(o->out)).lexically_normal().string();
     if (o->paused) body["paused"] = true;
     if (!o->strategy.empty()) body["strategy"] = strategy_arg(o->strategy);

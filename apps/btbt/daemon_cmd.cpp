@@ -32,6 +32,7 @@ daemon_options make_options() {
   daemon_options o;
   o.config = loaded.values;
   o.config_file = loaded.file;
+  o.set_overrides = globals().set;
   o.state_dir = state_dir();
   return o;
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <filesystem>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,7 +47,8 @@ enum class errc {
 
 struct daemon_options {
   settings config;                            // the loaded configuration ([daemon] keys included)
-  std::optional<std::filesystem::path> config_file;  // shown by `config show`
+  std::optional<std::filesystem::path> config_file;  // shown by `config show`; watched for edits
+  std::vector<std::string> set_overrides;     // --set section.key=value: re-applied on every reload
   std::filesystem::path state_dir;            // empty: rpc::state_dir_of(config)
 };
 

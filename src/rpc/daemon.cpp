@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <cstdio>
 #include <ctime>
 #include <thread>
 
+#include <ccbt/config.hpp>
 #include <ccbt/session.hpp>
 
 #include "rpc/http_server.hpp"
@@ -58,6 +60,8 @@ struct daemon::impl {
   std::unique_ptr<session> ses;
   std::unique_ptr<rpc::session_engine> engine;
   std::unique_ptr<rpc::http_server> server;
+  std::unique_ptr<config::watcher> watcher;  // --config FILE: reloads it on edit
+  std::mutex engine_mutex;                   // the engine is used by the API and the watcher
   std::thread alert_thread;
   std::atomic<bool> shutdown_requested{false};
   std::atomic<bool> stopping{false};
@@ -73,10 +77,12 @@ struct daemon::impl {
   void shutdown() {
     if (stopped) return;
     stopped = true;
+    if (watcher) watcher->stop();  // no reload runs after this
     if (server) server->stop();
     if (lock) ::unlink((dir / "api.endpoint").c_str());
     stopping = true;
     if (alert_thread.joinable()) alert_thread.join();
+    if (engine) engine->persist_metadata();  // the API is closed: no request runs concurrently
     engine.reset();
     ses.reset();
     server.reset();
@@ -155,11 +161,33 @@ result<std::unique_ptr<daemon>> daemon::start(daemon_options opts) {
   so.max_body = s.api_max_body_bytes;
   so.token = *token;
   auto server = rpc::http_server::start(so, [raw](std::string_view method, std::string_view target, std::string_view body) {
+    std::lock_guard lk(raw->engine_mutex);
     return rpc::route(*raw->engine, method, target, body);
   });
   if (!server) return tl::unexpected(server.error());
   p->server = std::move(*server);
   if (auto r = rpc::write_file_atomic(p->dir / "api.endpoint", p->server->endpoint() + "\n"); !r) return tl::unexpected(r.error());
+  if (opts.config_file) {
+    config::loaded_config initial;
+    initial.values = opts.config;
+    initial.file = opts.config_file;
+    config::load_options lo;
+    lo.config_path = opts.config_file;
+    lo.overrides = opts.set_overrides;
+    auto w = config::watcher::start(std::move(initial), std::move(lo), [raw](const config::reload_report& r) {
+      if (!r.ok()) {
+        log_line("config reload: " + r.failure->message() + " (the running configuration stays)");
+        return;
+      }
+      for (const auto& d : r.warnings) log_line("config reload: warning: " + d.message);
+      settings now = r.running;
+      if (now.resume_db.empty()) now.resume_db = (raw->dir / "resume.db").string();
+      std::lock_guard lk(raw->engine_mutex);
+      for (const auto& line : raw->engine->reload(now, r.changes.restart)) log_line("config reload: " + line);
+    });
+    if (w) p->watcher = std::move(*w);
+    else log_line("config: not watching " + opts.config_file->string() + ": " + w.error().message());
+  }
   log_line("daemon " + std::to_string(::getpid()) + " serving the API on " + p->server->endpoint() + ", state in " +
            p->dir.string() + ", peers on port " + std::to_string(p->ses->listen_port()));
   return std::unique_ptr<daemon>(new daemon(std::move(p)));

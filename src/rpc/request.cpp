@@ -163,20 +163,29 @@ bool valid_peer_address(std::string_view s) {
 api_result<add_request> parse_add_request(std::string_view body) {
   auto j = parse_object(body);
   if (!j) return tl::unexpected(j.error());
-  static constexpr std::array<std::string_view, 6> known = {"torrent", "save_path", "paused", "file_priorities",
-                                                            "strategy", "peers"};
+  static constexpr std::array<std::string_view, 7> known = {"torrent", "magnet", "save_path", "paused",
+                                                            "file_priorities", "strategy", "peers"};
   if (auto k = only_known(*j, known); !k) return tl::unexpected(k.error());
   add_request r;
-  if (!j->contains("torrent")) return tl::unexpected(bad_request("\"torrent\" (the .torrent file in base64) is required"));
-  auto b64 = get_string(*j, "torrent");
-  if (!b64) return tl::unexpected(b64.error());
-  if (b64->size() / 4 * 3 > max_torrent_size)
-    return tl::unexpected(api_error{413, "payload_too_large",
-                                    "the .torrent file is larger than " + std::to_string(max_torrent_size >> 20) + " MiB"});
-  auto raw = base64_decode(*b64);
-  if (!raw) return tl::unexpected(bad_request("\"torrent\" is not valid base64"));
-  if (raw->empty()) return tl::unexpected(bad_request("\"torrent\" is empty"));
-  r.torrent = std::move(*raw);
+  if (j->contains("torrent") == j->contains("magnet"))
+    return tl::unexpected(bad_request("exactly one of \"torrent\" (the .torrent file in base64) and \"magnet\" (a magnet link) is required"));
+  if (j->contains("magnet")) {
+    auto m = get_string(*j, "magnet");
+    if (!m) return tl::unexpected(m.error());
+    if (m->empty() || m->size() > max_magnet_size)
+      return tl::unexpected(bad_request("\"magnet\" must be a magnet link of at most " + std::to_string(max_magnet_size) + " bytes"));
+    r.magnet = std::move(*m);
+  } else {
+    auto b64 = get_string(*j, "torrent");
+    if (!b64) return tl::unexpected(b64.error());
+    if (b64->size() / 4 * 3 > max_torrent_size)
+      return tl::unexpected(api_error{413, "payload_too_large",
+                                      "the .torrent file is larger than " + std::to_string(max_torrent_size >> 20) + " MiB"});
+    auto raw = base64_decode(*b64);
+    if (!raw) return tl::unexpected(bad_request("\"torrent\" is not valid base64"));
+    if (raw->empty()) return tl::unexpected(bad_request("\"torrent\" is empty"));
+    r.torrent = std::move(*raw);
+  }
   if (!j->contains("save_path")) return tl::unexpected(bad_request("\"save_path\" (an absolute directory) is required"));
   auto sp = get_string(*j, "save_path");
   if (!sp) return tl::unexpected(sp.error());

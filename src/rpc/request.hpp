@@ -22,12 +22,15 @@ namespace ccbt::rpc {
 
 // Largest .torrent file accepted (after base64 decoding).
 inline constexpr std::size_t max_torrent_size = std::size_t{8} << 20;
+// Longest magnet link accepted.
+inline constexpr std::size_t max_magnet_size = 64 * 1024;
 // Most entries in a list field (peers, priorities).
 inline constexpr std::size_t max_list_entries = 100'000;
 
 // POST /api/v1/torrents
 struct add_request {
-  std::string torrent;                 // the .torrent file's bytes (decoded from base64)
+  std::string torrent;                 // the .torrent file's bytes (decoded from base64), or
+  std::string magnet;                  // a magnet link (exactly one of the two is set)
   std::string save_path;               // absolute
   bool paused = false;
   std::vector<std::uint8_t> file_priorities;  // index = file; 0..7

@@ -49,6 +49,10 @@ json tracker_json(const tracker_status& t) {
 }
 }  // namespace
 
+api_error session_engine::no_metadata(const entry& e) {
+  return {409, "no_metadata", e.name + " was added from a magnet link and its metadata has not arrived yet"};
+}
+
 session_engine::session_engine(session& s, state_store& store, engine_context ctx)
     : ses_(s), store_(store), ctx_(std::move(ctx)) {
   if (auto rows = store_.load_settings())
@@ -56,9 +60,11 @@ session_engine::session_engine(session& s, state_store& store, engine_context ct
 }
 
 result<torrent_handle> session_engine::start(const stored_torrent& rec,
-                                             const std::shared_ptr<const metainfo::torrent_info>& info) {
+                                             const std::shared_ptr<const metainfo::torrent_info>& info,
+                                             std::optional<magnet::magnet_link> link) {
   add_torrent_params p;
   p.torrent = info;
+  p.magnet = std::move(link);
   p.save_path = rec.save_path;
   p.paused = rec.paused;
   p.peers = rec.peers;
@@ -80,6 +86,22 @@ std::vector<std::string> session_engine::restore() {
     return problems;
   }
   for (auto& rec : *rows) {
+    if (magnet::is_magnet_uri(rec.torrent)) {
+      auto link = magnet::parse(rec.torrent);
+      if (!link) {
+        problems.push_back("torrent " + rec.id + ": stored magnet link unreadable: " + link.error().message());
+        continue;
+      }
+      const auto hashes = link->hashes;
+      std::string name = link->name.empty() ? hashes.id().to_hex() : link->name;
+      auto h = start(rec, nullptr, std::move(*link));
+      if (!h) {
+        problems.push_back("torrent " + rec.id + " (" + name + "): " + h.error().message());
+        continue;
+      }
+      torrents_.push_back({hashes.id(), nullptr, std::move(name), hashes, *h, std::move(rec)});
+      continue;
+    }
     auto ti = metainfo::torrent_info::parse(rec.torrent);
     if (!ti) {
       problems.push_back("torrent " + rec.id + ": stored metainfo unreadable: " + ti.error().message());
@@ -91,9 +113,32 @@ std::vector<std::string> session_engine::restore() {
       problems.push_back("torrent " + rec.id + " (" + info->name() + "): " + h.error().message());
       continue;
     }
-    torrents_.push_back({info->hashes().id(), info, *h, std::move(rec)});
+    torrents_.push_back({info->hashes().id(), info, info->name(), std::nullopt, *h, std::move(rec)});
   }
   return problems;
+}
+
+void session_engine::refresh(entry& e) {
+  if (e.info) return;
+  auto ti = e.handle.torrent_file();
+  if (!ti) return;
+  if (magnet::is_magnet_uri(e.rec.torrent)) {
+    stored_torrent rec = e.rec;
+    rec.torrent = "d4:info" + std::string(ti->info_bytes()) + "e";
+    if (auto link = magnet::parse(e.rec.torrent)) {
+      auto tier = static_cast<int>(rec.trackers_added.size());
+      for (const auto& url : link->trackers) rec.trackers_added.emplace_back(tier++, url);
+    }
+    if (!store_.put(rec)) return;  // still the link in daemon.db: tried again on the next call
+    e.rec = std::move(rec);
+  }
+  e.info = std::move(ti);
+  e.name = e.info->name();
+  e.hashes.reset();
+}
+
+void session_engine::persist_metadata() {
+  for (auto& e : torrents_) refresh(e);
 }
 
 session_engine::entry* session_engine::find(const sha1_hash& id) {
@@ -103,7 +148,10 @@ session_engine::entry* session_engine::find(const sha1_hash& id) {
 }
 
 api_result<session_engine::entry*> session_engine::lookup(const sha1_hash& id) {
-  if (auto* e = find(id)) return e;
+  if (auto* e = find(id)) {
+    refresh(*e);
+    return e;
+  }
   return tl::unexpected(not_found("no torrent with id " + id.to_hex()));
 }
 
@@ -111,7 +159,7 @@ json session_engine::summary(const entry& e, std::size_t index, const torrent_st
   json j;
   j["index"] = index;
   j["id"] = e.id.to_hex();
-  j["name"] = e.info->name();
+  j["name"] = e.name;
   j["state"] = to_string(st.state);
   j["paused"] = e.rec.paused;
   j["progress"] = st.progress;
@@ -155,12 +203,43 @@ api_result<json> session_engine::shutdown() {
 }
 
 api_result<json> session_engine::list() {
+  persist_metadata();
   json arr = json::array();
   for (std::size_t i = 0; i < torrents_.size(); ++i) arr.push_back(summary(torrents_[i], i, torrents_[i].handle.status()));
   return json{{"torrents", std::move(arr)}};
 }
 
+api_result<json> session_engine::add_magnet(add_request r) {
+  auto link = magnet::parse(r.magnet);
+  if (!link) return tl::unexpected(api_error{422, "invalid_magnet", "not a valid magnet link: " + link.error().message()});
+  const auto hashes = link->hashes;
+  const auto id = hashes.id();
+  std::string name = link->name.empty() ? id.to_hex() : link->name;
+  if (find(id)) return tl::unexpected(api_error{409, "duplicate_torrent", name + " (" + id.to_hex() + ") is already in the list"});
+  stored_torrent rec;
+  rec.id = id.to_hex();
+  rec.position = -1;
+  rec.torrent = std::move(r.magnet);
+  rec.save_path = std::move(r.save_path);
+  rec.paused = r.paused;
+  rec.file_priorities = std::move(r.file_priorities);
+  rec.strategy = r.strategy ? strategy_name(*r.strategy) : "";
+  rec.peers = std::move(r.peers);
+  rec.added_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto h = start(rec, nullptr, std::move(*link));
+  if (!h) return tl::unexpected(api_error{422, "add_failed", h.error().message()});
+  auto pos = store_.put(rec);
+  if (!pos) {
+    ses_.remove_torrent(*h, false);
+    return tl::unexpected(db_error(pos.error()));
+  }
+  rec.position = *pos;
+  torrents_.push_back({id, nullptr, std::move(name), hashes, *h, std::move(rec)});
+  return summary(torrents_.back(), torrents_.size() - 1, torrents_.back().handle.status());
+}
+
 api_result<json> session_engine::add(add_request r) {
+  if (!r.magnet.empty()) return add_magnet(std::move(r));
   auto ti = metainfo::torrent_info::parse(r.torrent);
   if (!ti) return tl::unexpected(api_error{422, "invalid_torrent", "not a valid .torrent file: " + ti.error().message()});
   auto info = std::make_shared<const metainfo::torrent_info>(std::move(*ti));
@@ -187,7 +266,7 @@ api_result<json> session_engine::add(add_request r) {
     return tl::unexpected(db_error(pos.error()));
   }
   rec.position = *pos;
-  torrents_.push_back({id, info, *h, std::move(rec)});
+  torrents_.push_back({id, info, info->name(), std::nullopt, *h, std::move(rec)});
   return summary(torrents_.back(), torrents_.size() - 1, torrents_.back().handle.status());
 }
 
@@ -197,12 +276,13 @@ api_result<json> session_engine::status(const sha1_hash& id) {
   const auto index = static_cast<std::size_t>(*e - torrents_.data());
   const auto st = (*e)->handle.status();
   auto j = summary(**e, index, st);
-  const auto& info = *(*e)->info;
-  j["hashes"] = hashes_json(info.hashes());
-  j["total_size"] = info.payload_size();
-  j["piece_length"] = info.piece_length();
-  j["num_files"] = info.num_files();
-  j["private"] = info.is_private();
+  const auto* info = (*e)->info.get();  // null: a magnet still fetching its metadata
+  j["hashes"] = hashes_json(info ? info->hashes() : *(*e)->hashes);
+  j["total_size"] = info ? json(info->payload_size()) : json(nullptr);
+  j["piece_length"] = info ? json(info->piece_length()) : json(nullptr);
+  j["num_files"] = info ? json(info->num_files()) : json(nullptr);
+  j["private"] = info ? json(info->is_private()) : json(nullptr);
+  j["magnet"] = magnet::is_magnet_uri((*e)->rec.torrent);  // added from a link whose metadata is not stored yet
   j["total_failed_bytes"] = st.total_failed_bytes;
   j["num_unchoked"] = st.num_unchoked;
   j["strategy"] = (*e)->rec.strategy.empty() ? strategy_name(ctx_.config.strategy) : (*e)->rec.strategy;
@@ -210,7 +290,7 @@ api_result<json> session_engine::status(const sha1_hash& id) {
   j["num_trackers"] = (*e)->handle.trackers().size();
   j["peers_given"] = (*e)->rec.peers;
   j["added_at"] = (*e)->rec.added_at;
-  j["comment"] = info.comment();
+  j["comment"] = info ? info->comment() : std::string();
   return j;
 }
 
@@ -244,7 +324,7 @@ api_result<json> session_engine::remove(const sha1_hash& id, bool delete_data) {
   if (!e) return tl::unexpected(e.error());
   if (auto r = store_.remove((*e)->rec.id); !r) return tl::unexpected(db_error(r.error()));
   ses_.remove_torrent((*e)->handle, delete_data);
-  json j{{"removed", (*e)->rec.id}, {"name", (*e)->info->name()}, {"deleted_data", delete_data}};
+  json j{{"removed", (*e)->rec.id}, {"name", (*e)->name}, {"deleted_data", delete_data}};
   torrents_.erase(torrents_.begin() + (*e - torrents_.data()));
   return j;
 }
@@ -252,6 +332,7 @@ api_result<json> session_engine::remove(const sha1_hash& id, bool delete_data) {
 api_result<json> session_engine::files(const sha1_hash& id) {
   auto e = lookup(id);
   if (!e) return tl::unexpected(e.error());
+  if (!(*e)->info) return tl::unexpected(no_metadata(**e));
   const auto& info = *(*e)->info;
   const auto have = (*e)->handle.have_pieces();
   const std::uint64_t plen = info.piece_length();
@@ -284,6 +365,7 @@ api_result<json> session_engine::set_file_priorities(const sha1_hash& id,
                                                      const std::vector<std::pair<std::uint32_t, std::uint8_t>>& p) {
   auto e = lookup(id);
   if (!e) return tl::unexpected(e.error());
+  if (!(*e)->info) return tl::unexpected(no_metadata(**e));
   const auto n = (*e)->info->num_files();
   for (const auto& [idx, prio] : p)
     if (idx >= n || (*e)->info->files()[idx].pad())
@@ -480,6 +562,31 @@ api_result<json> session_engine::config_set(std::string_view key, const std::str
     return j;
   }
   return key_json(*k);
+}
+
+std::vector<std::string> session_engine::reload(const settings& base, const std::vector<std::string>& file_restart) {
+  std::vector<std::string> log;
+  std::vector<std::pair<std::string, std::string>> ov(overrides_.begin(), overrides_.end());
+  auto wanted = apply_overrides(base, ov, log);
+  ctx_.base = base;
+  const auto d = config::diff(ctx_.config, wanted);
+  std::set<std::string, std::less<>> restart(d.restart.begin(), d.restart.end());
+  restart.insert(file_restart.begin(), file_restart.end());
+  for (auto& k : ses_.apply_settings(wanted)) restart.insert(std::move(k));
+  // What runs now: the new values, except the keys that wait for a restart.
+  config::loaded_config running;
+  running.values = wanted;
+  for (const auto& name : restart)
+    if (const auto* k = config::find_key(name))
+      (void)config::apply_override(running, name + "=" + config::value_to_toml(ctx_.config, *k));
+  ctx_.config = config::validate(running.values) ? running.values : wanted;
+  for (const auto& k : d.live)
+    if (!restart.count(k)) log.push_back("applied " + k);
+  for (const auto& k : restart) {
+    pending_restart_.insert(k);
+    log.push_back(k + " changed: takes effect at the next start");
+  }
+  return log;
 }
 
 api_result<json> session_engine::config_unset(std::string_view key) {

@@ -2,6 +2,11 @@
 // (in list order, each with its metainfo and its stored record) and mirrors every change into the
 // state_store before answering.
 //
+// A torrent added from a magnet link is stored as the link (its `torrent` column starts with
+// "magnet:") and has no `info` until the session has fetched the metadata; the first call that
+// sees the metadata (any API call, or persist_metadata() at shutdown) replaces the stored link by a
+// .torrent holding the info dict, the link's tr= trackers becoming trackers_added.
+//
 // Invariant: a torrent is in `torrents_` iff it is in the session and in daemon.db. Called only
 // from the API thread (the session's public calls are thread-safe and block for their answer).
 #pragma once
@@ -16,6 +21,7 @@
 #include <vector>
 
 #include <ccbt/config.hpp>
+#include <ccbt/magnet.hpp>
 #include <ccbt/metainfo.hpp>
 #include <ccbt/session.hpp>
 
@@ -40,6 +46,15 @@ class session_engine final : public engine {
   // Adds every torrent of daemon.db to the session; returns one message per torrent that could not
   // be restored (it stays in daemon.db).
   std::vector<std::string> restore();
+
+  // The configuration file was reloaded: `base` is the new defaults+file+environment+--set. The
+  // overrides stored in daemon.db still apply over it; live keys reach the session at once, the
+  // others wait for a restart. Returns log lines.
+  // `file_restart`: restart keys the file changed (not in `base`, which keeps their running values).
+  std::vector<std::string> reload(const settings& base, const std::vector<std::string>& file_restart);
+
+  // Stores the metainfo of every magnet torrent whose metadata has arrived since the last call.
+  void persist_metadata();
 
   api_result<json> session_info() override;
   api_result<json> shutdown() override;
@@ -74,13 +89,19 @@ class session_engine final : public engine {
  private:
   struct entry {
     sha1_hash id;
-    std::shared_ptr<const metainfo::torrent_info> info;
+    std::shared_ptr<const metainfo::torrent_info> info;  // null: a magnet still fetching its metadata
+    std::string name;                                     // info->name(), else the link's dn=
+    std::optional<info_hash> hashes;                      // the magnet's, while info is null
     torrent_handle handle;
     stored_torrent rec;
   };
   entry* find(const sha1_hash& id);
   api_result<entry*> lookup(const sha1_hash& id);
-  result<torrent_handle> start(const stored_torrent& rec, const std::shared_ptr<const metainfo::torrent_info>& info);
+  result<torrent_handle> start(const stored_torrent& rec, const std::shared_ptr<const metainfo::torrent_info>& info,
+                               std::optional<magnet::magnet_link> link = std::nullopt);
+  void refresh(entry& e);
+  static api_error no_metadata(const entry& e);
+  api_result<json> add_magnet(add_request r);
   json summary(const entry& e, std::size_t index, const torrent_status& st) const;
   json key_json(const config::key_info& k) const;
 

@@ -33,6 +33,15 @@ TEST(RpcAddRequest, ParsesEveryField) {
   EXPECT_EQ(r->peers, (std::vector<std::string>{"127.0.0.1:6881", "[::1]:7000"}));
 }
 
+TEST(RpcAddRequest, TakesAMagnetLinkInsteadOfATorrent) {
+  auto r = parse_add_request(R"({"magnet":"magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=x","save_path":"/d"})");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->magnet, "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=x");
+  EXPECT_TRUE(r->torrent.empty());
+  const std::string big = R"({"save_path":"/x","magnet":"magnet:?)" + std::string(max_magnet_size, 'a') + "\"}";
+  EXPECT_FALSE(parse_add_request(big));
+}
+
 TEST(RpcAddRequest, RejectsBadInputWithTheFieldNamed) {
   const std::pair<const char*, const char*> cases[] = {
       {"", "JSON object"},
@@ -49,6 +58,9 @@ TEST(RpcAddRequest, RejectsBadInputWithTheFieldNamed) {
       {R"({"torrent":"ZA==","save_path":"/x","savepath":"/y"})", "unknown field \"savepath\""},
       {R"({"torrent":"@@@@","save_path":"/x"})", "base64"},
       {R"({"torrent":7,"save_path":"/x"})", "must be a string"},
+      {R"({"torrent":"ZA==","magnet":"magnet:?xt=urn:btih:","save_path":"/x"})", "exactly one of"},
+      {R"({"magnet":"","save_path":"/x"})", "\"magnet\""},
+      {R"({"magnet":1,"save_path":"/x"})", "must be a string"},
   };
   for (const auto& [body, needle] : cases) {
     auto r = parse_add_request(body);

@@ -159,6 +159,39 @@ void print_peers(const json& peers) {
   }
 }
 
+// "2MiB", "2MiB/s", "500000", "0" (unlimited) -> bytes per second.
+std::uint64_t rate_arg(const std::string& name, const std::string& text) {
+  std::string t = text;
+  if (t.size() > 2 && t.substr(t.size() - 2) == "/s") t.resize(t.size() - 2);
+  auto v = apps::parse_size(t);
+  if (!v) throw std::runtime_error(name + ": expected a rate such as 2MiB or 0, not \"" + text + "\"");
+  return *v;
+}
+
+// `btbt limits --global`: the session's rate limits, through the same settings as `btbt config set`
+// (kept in daemon.db; "none" goes back to the configuration file's value).
+int global_limits(const std::string& torrent, const std::string& download, const std::string& upload, bool per_torrent_only,
+                  bool as_json) {
+  if (!torrent.empty()) throw std::runtime_error("limits: --global takes no torrent");
+  if (per_torrent_only) throw std::runtime_error("limits: --max-peers and --slots are per torrent (see btbt config set)");
+  auto set = [](const char* key, const char* name, const std::string& text) {
+    const std::string path = std::string("/api/v1/config/") + key;
+    if (text == "none") (void)api("DELETE", path);
+    else (void)api("PUT", path, json{{"value", rate_arg(name, text)}});
+  };
+  if (!download.empty()) set("limits.download_rate", "--download", download);
+  if (!upload.empty()) set("limits.upload_rate", "--upload", upload);
+  const auto d = api("GET", "/api/v1/config/limits.download_rate");
+  const auto u = api("GET", "/api/v1/config/limits.upload_rate");
+  if (as_json) {
+    print_json(json{{"download_rate", d}, {"upload_rate", u}});
+    return 0;
+  }
+  std::printf("download:  %s\n", d["value"].get<std::string>().c_str());
+  std::printf("upload:    %s\n", u["value"].get<std::string>().c_str());
+  return 0;
+}
+
 }  // namespace
 
 command add_add(CLI::App& app) {
@@ -170,6 +203,8 @@ command add_add(CLI::App& app) {
     std::vector<std::string> priorities;
     std::string strategy;
     std::vector<std::string> peers;
+    bool sequential = false;
+    std::string down_limit, up_limit;
     bool json = false;
   };
   auto o = std::make_shared<opts>();
@@ -181,14 +216,22 @@ command add_add(CLI::App& app) {
   cmd->add_option("--priority", o->priorities, "FILE_INDEX=PRIORITY (0 skip .. 7 highest; repeatable)");
   cmd->add_option("--strategy", o->strategy, "rarest-first, sequential or round-robin");
   cmd->add_option("--peer", o->peers, "connect to this peer, HOST:PORT (repeatable)");
+  cmd->add_flag("--sequential", o->sequential, "download the pieces in order (--strategy sequential)");
+  cmd->add_option("--down-limit", o->down_limit, "this torrent's download rate, e.g. 2MiB (per second; 0 = unlimited)");
+  cmd->add_option("--up-limit", o->up_limit, "this torrent's upload rate, e.g. 500KiB (per second; 0 = unlimited)");
   cmd->add_flag("--json", o->json, "print the added torrent as JSON");
   return [o]() -> int {
+    if (o->sequential && !o->strategy.empty() && strategy_arg(o->strategy) != "sequential")
+      throw std::runtime_error("--sequential contradicts --strategy " + o->strategy);
     json body;
     if (magnet::is_magnet_uri(o->source)) body["magnet"] = o->source;  // the daemon checks it
     else body["torrent"] = base64(read_torrent_file(o->source));
     body["save_path"] = std::filesystem::absolute(o->out.empty() ? std::filesystem::current_path() : std::filesystem::path(o->out)).lexically_normal().string();
     if (o->paused) body["paused"] = true;
     if (!o->strategy.empty()) body["strategy"] = strategy_arg(o->strategy);
+    if (o->sequential) body["strategy"] = "sequential";
+    if (!o->down_limit.empty()) body["download_rate_limit"] = rate_arg("--down-limit", o->down_limit);
+    if (!o->up_limit.empty()) body["upload_rate_limit"] = rate_arg("--up-limit", o->up_limit);
     if (!o->peers.empty()) body["peers"] = o->peers;
     if (!o->files.empty() || !o->priorities.empty()) {
       std::vector<int> prio;
@@ -461,26 +504,26 @@ command add_limits(CLI::App& app) {
   struct opts {
     std::string torrent;
     std::string download, upload, max_peers, slots;
+    bool global = false;
     bool json = false;
   };
   auto o = std::make_shared<opts>();
   auto* cmd = app.add_subcommand("limits", "Show or set a torrent's own limits (\"none\": follow the session)");
-  cmd->add_option("torrent", o->torrent, "list index or info-hash prefix")->required();
+  cmd->add_option("torrent", o->torrent, "list index or info-hash prefix");
+  cmd->add_flag("--global", o->global, "the session's limits (limits.download_rate / upload_rate) instead");
   cmd->add_option("--download", o->download, "download rate, e.g. 2MiB (per second; 0 = unlimited; none)");
   cmd->add_option("--upload", o->upload, "upload rate, e.g. 500KiB (per second; 0 = unlimited; none)");
   cmd->add_option("--max-peers", o->max_peers, "peer connections of this torrent (none)");
   cmd->add_option("--slots", o->slots, "upload slots of this torrent (none)");
   cmd->add_flag("--json", o->json, "JSON output");
   return [o]() -> int {
+    if (o->global) return global_limits(o->torrent, o->download, o->upload, !o->max_peers.empty() || !o->slots.empty(), o->json);
+    if (o->torrent.empty()) throw std::runtime_error("limits: give a torrent, or --global for the session's limits");
     const auto id = resolve_torrent(o->torrent);
     nlohmann::json body = nlohmann::json::object();
     auto rate = [](const std::string& name, const std::string& text) -> nlohmann::json {
       if (text == "none") return nullptr;
-      std::string t = text;
-      if (t.size() > 2 && t.substr(t.size() - 2) == "/s") t.resize(t.size() - 2);
-      auto v = apps::parse_size(t);
-      if (!v) throw std::runtime_error(name + ": expected a rate such as 2MiB, 0 or none, not \"" + text + "\"");
-      return *v;
+      return rate_arg(name, text);
     };
     auto count = [](const std::string& name, const std::string& text) -> nlohmann::json {
       if (text == "none") return nullptr;

@@ -163,8 +163,9 @@ bool valid_peer_address(std::string_view s) {
 api_result<add_request> parse_add_request(std::string_view body) {
   auto j = parse_object(body);
   if (!j) return tl::unexpected(j.error());
-  static constexpr std::array<std::string_view, 7> known = {"torrent", "magnet", "save_path", "paused",
-                                                            "file_priorities", "strategy", "peers"};
+  static constexpr std::array<std::string_view, 9> known = {"torrent",         "magnet",   "save_path",
+                                                            "paused",          "file_priorities", "strategy",
+                                                            "peers",           "download_rate_limit", "upload_rate_limit"};
   if (auto k = only_known(*j, known); !k) return tl::unexpected(k.error());
   add_request r;
   if (j->contains("torrent") == j->contains("magnet"))
@@ -216,6 +217,15 @@ api_result<add_request> parse_add_request(std::string_view body) {
     auto p = peer_list(j->at("peers"));
     if (!p) return tl::unexpected(p.error());
     r.peers = std::move(*p);
+  }
+  constexpr std::int64_t tib = std::int64_t{1} << 40;
+  for (auto [name, out] : {std::pair{"download_rate_limit", &r.download_rate_limit}, std::pair{"upload_rate_limit", &r.upload_rate_limit}}) {
+    if (!j->contains(name) || j->at(name).is_null()) continue;
+    const auto& v = j->at(name);
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(tib)) ||
+        v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > tib)
+      return tl::unexpected(bad_request(std::string("\"") + name + "\" must be an integer in 0.." + std::to_string(tib) + " or null"));
+    *out = v.get<std::int64_t>();
   }
   return r;
 }

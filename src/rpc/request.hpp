@@ -36,6 +36,8 @@ struct add_request {
   std::vector<std::uint8_t> file_priorities;  // index = file; 0..7
   std::optional<piece_strategy> strategy;
   std::vector<std::string> peers;      // "host:port"
+  std::optional<std::int64_t> download_rate_limit;  // the torrent's own limits (bytes/s, 0 = unlimited)
+  std::optional<std::int64_t> upload_rate_limit;
 };
 [[nodiscard]] api_result<add_request> parse_add_request(std::string_view body);
 

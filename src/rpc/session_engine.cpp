@@ -234,6 +234,13 @@ api_result<json> session_engine::add_magnet(add_request r) {
     return tl::unexpected(db_error(pos.error()));
   }
   rec.position = *pos;
+  if (r.download_rate_limit || r.upload_rate_limit) {
+    // As POST .../options: kept by the session's resume store with the torrent.
+    auto ov = h->overrides();
+    ov.download_rate_limit = r.download_rate_limit;
+    ov.upload_rate_limit = r.upload_rate_limit;
+    h->set_overrides(ov);
+  }
   torrents_.push_back({id, nullptr, std::move(name), hashes, *h, std::move(rec)});
   return summary(torrents_.back(), torrents_.size() - 1, torrents_.back().handle.status());
 }
@@ -266,6 +273,13 @@ api_result<json> session_engine::add(add_request r) {
     return tl::unexpected(db_error(pos.error()));
   }
   rec.position = *pos;
+  if (r.download_rate_limit || r.upload_rate_limit) {
+    // As POST .../options: kept by the session's resume store with the torrent.
+    auto ov = h->overrides();
+    ov.download_rate_limit = r.download_rate_limit;
+    ov.upload_rate_limit = r.upload_rate_limit;
+    h->set_overrides(ov);
+  }
   torrents_.push_back({id, info, info->name(), std::nullopt, *h, std::move(rec)});
   return summary(torrents_.back(), torrents_.size() - 1, torrents_.back().handle.status());
 }

@@ -144,6 +144,13 @@ class DaemonTest(unittest.TestCase):
         self.assertNotEqual(bad.returncode, 0)
         self.assertIn("network.max_connections", bad.stderr)
         self.assertEqual(self.daemon.btbt("config", "get", "limits.upload_rate").stdout.strip(), '"3 MiB"')
+        # the session's limits through `btbt limits --global`: the same settings as `config set`
+        g = json.loads(self.daemon.btbt("limits", "--global", "--download", "2MiB", "--json").stdout)
+        self.assertEqual(g["download_rate"]["value"], '"2 MiB"')
+        self.assertEqual(g["upload_rate"]["value"], '"3 MiB"')
+        self.assertEqual(self.daemon.btbt("config", "get", "limits.download_rate").stdout.strip(), '"2 MiB"')
+        self.assertIn("per torrent", self.daemon.btbt("limits", "--global", "--slots", "3", check=False).stderr)
+        self.assertIn("--global", self.daemon.btbt("limits", check=False).stderr)
 
         # change state, then kill -9: the change was committed before the answer
         self.daemon.btbt("resume", "0")
@@ -157,6 +164,9 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(lst[1]["state"], "paused")
         self.assertEqual(self.daemon.btbt("config", "get", "limits.upload_rate").stdout.strip(), '"3 MiB"')
         self.assertEqual(self.daemon.btbt("config", "get", "daemon.api_max_connections").stdout.strip(), "7")
+        self.assertIn('"2 MiB"', self.daemon.btbt("limits", "--global").stdout, "the global limit is kept")
+        g = json.loads(self.daemon.btbt("limits", "--global", "--download", "none", "--json").stdout)
+        self.assertEqual(g["download_rate"]["value"], "0")
         self.daemon.btbt("config", "unset", "limits.upload_rate")
         self.assertEqual(self.daemon.btbt("config", "get", "limits.upload_rate").stdout.strip(), "0")
 
@@ -178,7 +188,12 @@ class DaemonTest(unittest.TestCase):
         with open(tpath, "wb") as f:
             f.write(data)
         dm = self.daemon.start()
-        dm.btbt("add", tpath, "-o", self.out, "--paused")
+        bad = dm.btbt("add", tpath, "-o", self.out, "--down-limit", "fast", check=False)
+        self.assertIn("--down-limit", bad.stderr)
+        dm.btbt("add", tpath, "-o", self.out, "--paused", "--sequential", "--down-limit", "512KiB", "--up-limit", "256KiB/s")
+        ov = json.loads(dm.btbt("limits", "0", "--json").stdout)
+        self.assertEqual((ov["download_rate_limit"], ov["upload_rate_limit"]), (512 << 10, 256 << 10), "limits given at add")
+        self.assertEqual(json.loads(dm.btbt("status", "0", "--json").stdout)["strategy"], "sequential")
         urls = lambda: [(t["tier"], t["url"]) for t in json.loads(dm.btbt("trackers", "0", "--json").stdout)["trackers"]]
         self.assertEqual(urls(), [(0, dead)])
         extra = "udp://127.0.0.1:9/announce"
@@ -195,7 +210,7 @@ class DaemonTest(unittest.TestCase):
         ov = json.loads(dm.btbt("limits", "0", "--download", "1MiB", "--max-peers", "5", "--json").stdout)
         self.assertEqual(ov["download_rate_limit"], 1 << 20)
         self.assertEqual(ov["max_connections"], 5)
-        self.assertIsNone(ov["upload_rate_limit"])
+        self.assertEqual(ov["upload_rate_limit"], 256 << 10, "the add's upload limit is unchanged")
         bad = dm.btbt("limits", "0", "--max-peers", "0", check=False)
         self.assertIn("max_connections", bad.stderr)
 
@@ -203,7 +218,9 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual([u for _, u in urls()], [extra], "tracker changes are kept")
         ov = json.loads(self.daemon.btbt("limits", "0", "--json").stdout)
         self.assertEqual(ov["download_rate_limit"], 1 << 20, "limits are kept")
+        self.assertEqual(ov["upload_rate_limit"], 256 << 10, "the add's limit is kept")
         self.assertEqual(ov["max_connections"], 5)
+        self.assertEqual(json.loads(self.daemon.btbt("status", "0", "--json").stdout)["strategy"], "sequential")
         ov = json.loads(self.daemon.btbt("limits", "0", "--download", "none", "--json").stdout)
         self.assertIsNone(ov["download_rate_limit"])
 

@@ -23,7 +23,8 @@ TEST(RpcBase64, RoundTripsAndRejectsMalformed) {
 
 TEST(RpcAddRequest, ParsesEveryField) {
   auto r = parse_add_request(R"({"torrent":"ZDQ6aW5mb2Rl","save_path":"/data/x","paused":true,
-      "file_priorities":[0,4,7],"strategy":"sequential","peers":["127.0.0.1:6881","[::1]:7000"]})");
+      "file_priorities":[0,4,7],"strategy":"sequential","peers":["127.0.0.1:6881","[::1]:7000"],
+      "download_rate_limit":1048576,"upload_rate_limit":0})");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->torrent, "d4:infode");
   EXPECT_EQ(r->save_path, "/data/x");
@@ -31,6 +32,12 @@ TEST(RpcAddRequest, ParsesEveryField) {
   EXPECT_EQ(r->file_priorities, (std::vector<std::uint8_t>{0, 4, 7}));
   EXPECT_EQ(r->strategy, piece_strategy::sequential);
   EXPECT_EQ(r->peers, (std::vector<std::string>{"127.0.0.1:6881", "[::1]:7000"}));
+  EXPECT_EQ(r->download_rate_limit, 1048576);
+  EXPECT_EQ(r->upload_rate_limit, 0);
+  auto plain = parse_add_request(R"({"torrent":"ZA==","save_path":"/x","upload_rate_limit":null})");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_FALSE(plain->download_rate_limit);
+  EXPECT_FALSE(plain->upload_rate_limit);
 }
 
 TEST(RpcAddRequest, TakesAMagnetLinkInsteadOfATorrent) {
@@ -54,6 +61,9 @@ TEST(RpcAddRequest, RejectsBadInputWithTheFieldNamed) {
       {R"({"torrent":"ZA==","save_path":"/x","file_priorities":[8]})", "file_priorities[0]"},
       {R"({"torrent":"ZA==","save_path":"/x","strategy":"fastest"})", "\"strategy\""},
       {R"({"torrent":"ZA==","save_path":"/x","peers":["nohost"]})", "peers[0]"},
+      {R"({"torrent":"ZA==","save_path":"/x","download_rate_limit":-1})", "\"download_rate_limit\""},
+      {R"({"torrent":"ZA==","save_path":"/x","upload_rate_limit":"1MiB"})", "\"upload_rate_limit\""},
+      {R"({"torrent":"ZA==","save_path":"/x","upload_rate_limit":18446744073709551615})", "\"upload_rate_limit\""},
       {R"({"torrent":"ZA==","save_path":"/x","peers":["h:0"]})", "peers[0]"},
       {R"({"torrent":"ZA==","save_path":"/x","savepath":"/y"})", "unknown field \"savepath\""},
       {R"({"torrent":"@@@@","save_path":"/x"})", "base64"},

@@ -398,7 +398,21 @@ command add_config(CLI::App& app) {
   set->add_option("value", o->value, "the value, as for --set (\"16 MiB\", true, rarest_first, a,b)")->required();
   auto* unset = cmd->add_subcommand("unset", "Drop a setting made with `config set`");
   unset->add_option("key", o->key, "section.key")->required();
-  return [o, show, get, set, unset]() -> int {
+  auto* reload = cmd->add_subcommand("reload", "Read the daemon's configuration file now");
+  reload->add_flag("--json", o->json, "JSON output");
+  return [o, show, get, set, unset, reload]() -> int {
+    if (reload->parsed()) {
+      auto j = api("POST", "/api/v1/config/reload");
+      if (o->json) {
+        print_json(j);
+        return 0;
+      }
+      std::printf("reloaded %s\n", j["file"].get<std::string>().c_str());
+      for (const auto& k : j["applied"]) std::printf("applied %s\n", k.get<std::string>().c_str());
+      for (const auto& k : j["restart"]) std::printf("%s changed: applies at the next daemon start\n", k.get<std::string>().c_str());
+      for (const auto& w : j["warnings"]) std::printf("warning: %s\n", w.get<std::string>().c_str());
+      return 0;
+    }
     if (set->parsed() || unset->parsed()) {
       auto j = set->parsed() ? api("PUT", "/api/v1/config/" + o->key, json{{"value", o->value}})
                              : api("DELETE", "/api/v1/config/" + o->key);

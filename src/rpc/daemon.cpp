@@ -53,6 +53,14 @@ bool worth_logging(alert_kind k) {
 
 }  // namespace
 
+namespace {
+// The keys a reload asked for through the API applied now / left for the next start.
+struct api_reload_outcome {
+  std::vector<std::string> live, restart;
+};
+thread_local api_reload_outcome* reload_outcome = nullptr;
+}  // namespace
+
 struct daemon::impl {
   std::filesystem::path dir;
   std::optional<rpc::instance_lock> lock;
@@ -61,6 +69,7 @@ struct daemon::impl {
   std::unique_ptr<rpc::session_engine> engine;
   std::unique_ptr<rpc::http_server> server;
   std::unique_ptr<config::watcher> watcher;  // --config FILE: reloads it on edit
+  std::string watcher_file;
   std::mutex engine_mutex;                   // the engine is used by the API and the watcher
   std::thread alert_thread;
   std::atomic<bool> shutdown_requested{false};
@@ -154,19 +163,6 @@ result<std::unique_ptr<daemon>> daemon::start(daemon_options opts) {
   p->engine = std::make_unique<rpc::session_engine>(*p->ses, *p->store, std::move(ctx));
   for (const auto& problem : p->engine->restore()) log_line("restore: " + problem);
 
-  rpc::server_options so;
-  so.bind_address = s.api_bind;
-  so.port = static_cast<std::uint16_t>(s.api_port);
-  so.max_connections = s.api_max_connections;
-  so.max_body = s.api_max_body_bytes;
-  so.token = *token;
-  auto server = rpc::http_server::start(so, [raw](std::string_view method, std::string_view target, std::string_view body) {
-    std::lock_guard lk(raw->engine_mutex);
-    return rpc::route(*raw->engine, method, target, body);
-  });
-  if (!server) return tl::unexpected(server.error());
-  p->server = std::move(*server);
-  if (auto r = rpc::write_file_atomic(p->dir / "api.endpoint", p->server->endpoint() + "\n"); !r) return tl::unexpected(r.error());
   if (opts.config_file) {
     config::loaded_config initial;
     initial.values = opts.config;
@@ -183,11 +179,47 @@ result<std::unique_ptr<daemon>> daemon::start(daemon_options opts) {
       settings now = r.running;
       if (now.resume_db.empty()) now.resume_db = (raw->dir / "resume.db").string();
       std::lock_guard lk(raw->engine_mutex);
-      for (const auto& line : raw->engine->reload(now, r.changes.restart)) log_line("config reload: " + line);
+      auto* out = reload_outcome;  // set when the API asked for this reload (same thread)
+      for (const auto& line : raw->engine->reload(now, r.changes.restart, out ? &out->live : nullptr,
+                                                  out ? &out->restart : nullptr))
+        log_line("config reload: " + line);
     });
-    if (w) p->watcher = std::move(*w);
-    else log_line("config: not watching " + opts.config_file->string() + ": " + w.error().message());
+    if (w) {
+      p->watcher = std::move(*w);
+      p->watcher_file = opts.config_file->string();
+      // Before the API serves. No lock is held when it runs (see the server's handler): watcher -> callback -> engine lock.
+      p->engine->set_reload_config([raw]() -> rpc::api_result<nlohmann::json> {
+        if (!raw->watcher) return tl::unexpected(rpc::api_error{409, "no_config_file", "the configuration file is not watched"});
+        api_reload_outcome outcome;
+        reload_outcome = &outcome;
+        const auto r = raw->watcher->reload();
+        reload_outcome = nullptr;
+        if (!r.ok())
+          return tl::unexpected(rpc::api_error{422, "invalid_config", r.failure->message() + " (the running configuration stays)"});
+        nlohmann::json warnings = nlohmann::json::array();
+        for (const auto& d : r.warnings) warnings.push_back(d.message);
+        return nlohmann::json{{"file", raw->watcher_file}, {"applied", outcome.live}, {"restart", outcome.restart},
+                              {"warnings", std::move(warnings)}};
+      });
+    } else {
+      log_line("config: not watching " + opts.config_file->string() + ": " + w.error().message());
+    }
   }
+  rpc::server_options so;
+  so.bind_address = s.api_bind;
+  so.port = static_cast<std::uint16_t>(s.api_port);
+  so.max_connections = s.api_max_connections;
+  so.max_body = s.api_max_body_bytes;
+  so.token = *token;
+  auto server = rpc::http_server::start(so, [raw](std::string_view method, std::string_view target, std::string_view body) {
+    // The reload takes the watcher's lock, then the engine's (as a reload on a file edit does).
+    if (target == "/api/v1/config/reload") return rpc::route(*raw->engine, method, target, body);
+    std::lock_guard lk(raw->engine_mutex);
+    return rpc::route(*raw->engine, method, target, body);
+  });
+  if (!server) return tl::unexpected(server.error());
+  p->server = std::move(*server);
+  if (auto r = rpc::write_file_atomic(p->dir / "api.endpoint", p->server->endpoint() + "\n"); !r) return tl::unexpected(r.error());
   log_line("daemon " + std::to_string(::getpid()) + " serving the API on " + p->server->endpoint() + ", state in " +
            p->dir.string() + ", peers on port " + std::to_string(p->ses->listen_port()));
   return std::unique_ptr<daemon>(new daemon(std::move(p)));

@@ -98,6 +98,10 @@ api_result<json> dispatch(engine& e, std::string_view method, std::string_view t
       return e.config();
     }
     if (s.size() != 4) return tl::unexpected(not_found("no such endpoint"));
+    if (s[3] == "reload") {  // not a key (keys are section.name)
+      if (method != "POST") return tl::unexpected(method_not_allowed(method, "POST"));
+      return e.config_reload();
+    }
     if (method == "GET") return e.config_get(s[3]);
     if (method == "PUT") {
       auto v = parse_config_value(body);

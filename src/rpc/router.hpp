@@ -47,6 +47,7 @@ class engine {
   virtual api_result<json> config_get(std::string_view key) = 0;
   virtual api_result<json> config_set(std::string_view key, const std::string& value) = 0;
   virtual api_result<json> config_unset(std::string_view key) = 0;
+  virtual api_result<json> config_reload() = 0;  // POST /config/reload: reads the configuration file now
 };
 
 struct http_reply {

@@ -578,7 +578,8 @@ api_result<json> session_engine::config_set(std::string_view key, const std::str
   return key_json(*k);
 }
 
-std::vector<std::string> session_engine::reload(const settings& base, const std::vector<std::string>& file_restart) {
+std::vector<std::string> session_engine::reload(const settings& base, const std::vector<std::string>& file_restart,
+                                               std::vector<std::string>* live, std::vector<std::string>* restart_out) {
   std::vector<std::string> log;
   std::vector<std::pair<std::string, std::string>> ov(overrides_.begin(), overrides_.end());
   auto wanted = apply_overrides(base, ov, log);
@@ -595,12 +596,22 @@ std::vector<std::string> session_engine::reload(const settings& base, const std:
       (void)config::apply_override(running, name + "=" + config::value_to_toml(ctx_.config, *k));
   ctx_.config = config::validate(running.values) ? running.values : wanted;
   for (const auto& k : d.live)
-    if (!restart.count(k)) log.push_back("applied " + k);
+    if (!restart.count(k)) {
+      log.push_back("applied " + k);
+      if (live) live->push_back(k);
+    }
   for (const auto& k : restart) {
+    if (restart_out) restart_out->push_back(k);
     pending_restart_.insert(k);
     log.push_back(k + " changed: takes effect at the next start");
   }
   return log;
+}
+
+api_result<json> session_engine::config_reload() {
+  if (!ctx_.reload_config)
+    return tl::unexpected(api_error{409, "no_config_file", "the daemon was started without a configuration file"});
+  return ctx_.reload_config();
 }
 
 api_result<json> session_engine::config_unset(std::string_view key) {

@@ -37,6 +37,9 @@ struct engine_context {
   settings config;  // what the session runs with: base + the overrides stored in daemon.db
   std::function<std::string()> api_endpoint;
   std::function<void()> request_shutdown;
+  // Reloads the configuration file now (the daemon's watcher); empty: no file. Called without the
+  // engine's lock held (it takes it to apply the file through reload()).
+  std::function<api_result<json>()> reload_config;
 };
 
 class session_engine final : public engine {
@@ -51,7 +54,9 @@ class session_engine final : public engine {
   // overrides stored in daemon.db still apply over it; live keys reach the session at once, the
   // others wait for a restart. Returns log lines.
   // `file_restart`: restart keys the file changed (not in `base`, which keeps their running values).
-  std::vector<std::string> reload(const settings& base, const std::vector<std::string>& file_restart);
+  // `live` / `restart` (optional) receive the keys applied now / waiting for the next start.
+  std::vector<std::string> reload(const settings& base, const std::vector<std::string>& file_restart,
+                                  std::vector<std::string>* live = nullptr, std::vector<std::string>* restart = nullptr);
 
   // Stores the metainfo of every magnet torrent whose metadata has arrived since the last call.
   void persist_metadata();
@@ -79,6 +84,9 @@ class session_engine final : public engine {
   api_result<json> config_get(std::string_view key) override;
   api_result<json> config_set(std::string_view key, const std::string& value) override;
   api_result<json> config_unset(std::string_view key) override;
+  api_result<json> config_reload() override;
+  // Set once, before the API serves (the daemon's watcher exists only after the engine).
+  void set_reload_config(std::function<api_result<json>()> f) { ctx_.reload_config = std::move(f); }
 
   // base + overrides (each "section.key" -> value as for --set); the ones that do not apply are
   // skipped and described in `problems`.

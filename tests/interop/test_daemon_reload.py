@@ -75,6 +75,28 @@ class DaemonReloadTest(unittest.TestCase):
         line = [x for x in show.splitlines() if "disk.io_threads" in x]
         self.assertIn("applies at the next start", line[0] if line else show)
 
+    def test_reload_command(self):
+        """`btbt config reload` reads the file now: once it answers, the edit is in effect (no wait);
+        it names the restart-only keys; a broken file is an error and the running values stay."""
+        import json
+        self.daemon.start()
+        cli = ("--state-dir", self.daemon.state_dir)
+        self.write("[limits]\ndownload_rate = 300000\n[disk]\nio_threads = 7\n")
+        r = json.loads(self.daemon.btbt(*cli, "config", "reload", "--json").stdout)
+        self.assertEqual(self.get("limits.download_rate"), "300000", "applied when the reload answers")
+        self.assertEqual(r["file"], self.file)
+        # the watcher may have applied the edit first: then nothing is left to apply here
+        self.assertIn(r["applied"], (["limits.download_rate"], []))
+        self.assertEqual(r["restart"], ["disk.io_threads"])
+        text = self.daemon.btbt(*cli, "config", "reload").stdout
+        self.assertIn("disk.io_threads changed: applies at the next daemon start", text)
+        self.write("[limits]\ndownload_rate = \"fast\"\n")
+        bad = self.daemon.btbt(*cli, "config", "reload", check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("limits.download_rate", bad.stderr)
+        self.assertIn("the running configuration stays", bad.stderr)
+        self.assertEqual(self.get("limits.download_rate"), "300000")
+
 
 if __name__ == "__main__":
     unittest.main()

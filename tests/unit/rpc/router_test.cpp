@@ -52,6 +52,7 @@ struct fake_engine final : engine {
     return hit("config_set:" + std::string(key) + "=" + v);
   }
   api_result<json> config_unset(std::string_view key) override { return hit("config_unset:" + std::string(key)); }
+  api_result<json> config_reload() override { return hit("config_reload"); }
 };
 
 const std::string id_hex(40, 'a');
@@ -86,6 +87,7 @@ TEST(RpcRouter, EveryEndpointReachesItsCall) {
       {"PUT", "/api/v1/config/limits.download_rate", R"({"value":"1 MiB"})", "config_set:limits.download_rate=1 MiB", 200},
       {"PUT", "/api/v1/config/network.max_connections", R"({"value":50})", "config_set:network.max_connections=50", 200},
       {"DELETE", "/api/v1/config/network.max_connections", "", "config_unset:network.max_connections", 200},
+      {"POST", "/api/v1/config/reload", "", "config_reload", 200},
   };
   for (const auto& [method, target, body, call, status] : cases) {
     const auto r = route(e, method, target, body);

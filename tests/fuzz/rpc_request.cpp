@@ -55,6 +55,7 @@ struct null_engine final : engine {
     return ok();
   }
   api_result<json> config_unset(std::string_view) override { return ok(); }
+  api_result<json> config_reload() override { return ok(); }
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <ccbt/magnet.hpp>
+#include <ccbt/rpc_client.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -36,21 +37,6 @@ std::string read_torrent_file(const std::string& path) {
   data.resize(static_cast<std::size_t>(in.gcount()));
   if (data.size() > max_torrent_file) throw std::runtime_error(path + ": larger than 8 MiB, not a .torrent file");
   return data;
-}
-
-std::string base64(std::string_view in) {
-  static constexpr char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16;
-    if (i + 1 < in.size()) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
-    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
-    out.push_back(digits[(n >> 18) & 63]);
-    out.push_back(digits[(n >> 12) & 63]);
-    out.push_back(i + 1 < in.size() ? digits[(n >> 6) & 63] : '=');
-    out.push_back(i + 2 < in.size() ? digits[n & 63] : '=');
-  }
-  return out;
 }
 
 // "0,2,5-7" -> {0, 2, 5, 6, 7}
@@ -225,7 +211,7 @@ command add_add(CLI::App& app) {
       throw std::runtime_error("--sequential contradicts --strategy " + o->strategy);
     json body;
     if (magnet::is_magnet_uri(o->source)) body["magnet"] = o->source;  // the daemon checks it
-    else body["torrent"] = base64(read_torrent_file(o->source));
+    else body["torrent"] = rpc::base64_encode(read_torrent_file(o->source));
     body["save_path"] = std::filesystem::absolute(o->out.empty() ? std::filesystem::current_path() : std::filesystem::path(o->out)).lexically_normal().string();
     if (o->paused) body["paused"] = true;
     if (!o->strategy.empty()) body["strategy"] = strategy_arg(o->strategy);

@@ -41,4 +41,9 @@ class rpc_client {
   std::string token_;
 };
 
+namespace rpc {
+// RFC 4648 base64 with padding: how a .torrent file travels in an add request (docs/api.md).
+[[nodiscard]] std::string base64_encode(std::string_view in);
+}  // namespace rpc
+
 }  // namespace ccbt

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <ccbt/hash.hpp>
+#include <ccbt/rpc_client.hpp>
 #include <ccbt/settings.hpp>
 
 #include "rpc/api_error.hpp"
@@ -84,9 +85,9 @@ struct tracker_request {
 // A torrent id in a path: 40 hex digits (info_hash::id()).
 [[nodiscard]] api_result<sha1_hash> parse_torrent_id(std::string_view text);
 
-// Strict RFC 4648 base64 (padding required, no whitespace); nullopt when malformed.
+// Strict RFC 4648 base64 (padding required, no whitespace); nullopt when malformed. The encoder,
+// public for clients, is in <ccbt/rpc_client.hpp>.
 [[nodiscard]] std::optional<std::string> base64_decode(std::string_view in);
-[[nodiscard]] std::string base64_encode(std::string_view in);
 
 // An HTTP request target split into path segments and query parameters (percent-decoded).
 struct target {

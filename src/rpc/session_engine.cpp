@@ -209,63 +209,42 @@ api_result<json> session_engine::list() {
   return json{{"torrents", std::move(arr)}};
 }
 
-api_result<json> session_engine::add_magnet(add_request r) {
-  auto link = magnet::parse(r.magnet);
-  if (!link) return tl::unexpected(api_error{422, "invalid_magnet", "not a valid magnet link: " + link.error().message()});
-  const auto hashes = link->hashes;
-  const auto id = hashes.id();
-  std::string name = link->name.empty() ? id.to_hex() : link->name;
-  if (find(id)) return tl::unexpected(api_error{409, "duplicate_torrent", name + " (" + id.to_hex() + ") is already in the list"});
-  stored_torrent rec;
-  rec.id = id.to_hex();
-  rec.position = -1;
-  rec.torrent = std::move(r.magnet);
-  rec.save_path = std::move(r.save_path);
-  rec.paused = r.paused;
-  rec.file_priorities = std::move(r.file_priorities);
-  rec.strategy = r.strategy ? strategy_name(*r.strategy) : "";
-  rec.peers = std::move(r.peers);
-  rec.added_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto h = start(rec, nullptr, std::move(*link));
-  if (!h) return tl::unexpected(api_error{422, "add_failed", h.error().message()});
-  auto pos = store_.put(rec);
-  if (!pos) {
-    ses_.remove_torrent(*h, false);
-    return tl::unexpected(db_error(pos.error()));
-  }
-  rec.position = *pos;
-  if (r.download_rate_limit || r.upload_rate_limit) {
-    // As POST .../options: kept by the session's resume store with the torrent.
-    auto ov = h->overrides();
-    ov.download_rate_limit = r.download_rate_limit;
-    ov.upload_rate_limit = r.upload_rate_limit;
-    h->set_overrides(ov);
-  }
-  torrents_.push_back({id, nullptr, std::move(name), hashes, *h, std::move(rec)});
-  return summary(torrents_.back(), torrents_.size() - 1, torrents_.back().handle.status());
-}
-
 api_result<json> session_engine::add(add_request r) {
-  if (!r.magnet.empty()) return add_magnet(std::move(r));
-  auto ti = metainfo::torrent_info::parse(r.torrent);
-  if (!ti) return tl::unexpected(api_error{422, "invalid_torrent", "not a valid .torrent file: " + ti.error().message()});
-  auto info = std::make_shared<const metainfo::torrent_info>(std::move(*ti));
-  const auto id = info->hashes().id();
-  if (find(id)) return tl::unexpected(api_error{409, "duplicate_torrent", info->name() + " (" + id.to_hex() + ") is already in the list"});
-  if (r.file_priorities.size() > info->num_files())
+  // Either a .torrent (the metainfo is known) or a magnet link (the metainfo comes from the peers).
+  std::shared_ptr<const metainfo::torrent_info> info;
+  std::optional<magnet::magnet_link> link;
+  std::optional<info_hash> hashes;  // the magnet's, until its metainfo arrives
+  sha1_hash id;
+  std::string name;
+  if (!r.magnet.empty()) {
+    auto l = magnet::parse(r.magnet);
+    if (!l) return tl::unexpected(api_error{422, "invalid_magnet", "not a valid magnet link: " + l.error().message()});
+    hashes = l->hashes;
+    id = hashes->id();
+    name = l->name.empty() ? id.to_hex() : l->name;
+    link = std::move(*l);
+  } else {
+    auto ti = metainfo::torrent_info::parse(r.torrent);
+    if (!ti) return tl::unexpected(api_error{422, "invalid_torrent", "not a valid .torrent file: " + ti.error().message()});
+    info = std::make_shared<const metainfo::torrent_info>(std::move(*ti));
+    id = info->hashes().id();
+    name = info->name();
+  }
+  if (find(id)) return tl::unexpected(api_error{409, "duplicate_torrent", name + " (" + id.to_hex() + ") is already in the list"});
+  if (info && r.file_priorities.size() > info->num_files())
     return tl::unexpected(bad_request("\"file_priorities\" has " + std::to_string(r.file_priorities.size()) +
                                       " entries but the torrent has " + std::to_string(info->num_files()) + " files"));
   stored_torrent rec;
   rec.id = id.to_hex();
   rec.position = -1;
-  rec.torrent = std::move(r.torrent);
+  rec.torrent = link ? std::move(r.magnet) : std::move(r.torrent);
   rec.save_path = std::move(r.save_path);
   rec.paused = r.paused;
   rec.file_priorities = std::move(r.file_priorities);
   rec.strategy = r.strategy ? strategy_name(*r.strategy) : "";
   rec.peers = std::move(r.peers);
   rec.added_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto h = start(rec, info);
+  auto h = start(rec, info, std::move(link));
   if (!h) return tl::unexpected(api_error{422, "add_failed", h.error().message()});
   auto pos = store_.put(rec);
   if (!pos) {
@@ -280,7 +259,7 @@ api_result<json> session_engine::add(add_request r) {
     ov.upload_rate_limit = r.upload_rate_limit;
     h->set_overrides(ov);
   }
-  torrents_.push_back({id, info, info->name(), std::nullopt, *h, std::move(rec)});
+  torrents_.push_back({id, std::move(info), std::move(name), hashes, *h, std::move(rec)});
   return summary(torrents_.back(), torrents_.size() - 1, torrents_.back().handle.status());
 }
 
@@ -308,21 +287,17 @@ api_result<json> session_engine::status(const sha1_hash& id) {
   return j;
 }
 
-api_result<json> session_engine::pause(const sha1_hash& id) {
-  auto e = lookup(id);
-  if (!e) return tl::unexpected(e.error());
-  if (auto r = store_.set_paused((*e)->rec.id, true); !r) return tl::unexpected(db_error(r.error()));
-  (*e)->rec.paused = true;
-  (*e)->handle.pause();
-  return summary(**e, static_cast<std::size_t>(*e - torrents_.data()), (*e)->handle.status());
-}
+api_result<json> session_engine::pause(const sha1_hash& id) { return set_paused(id, true); }
 
-api_result<json> session_engine::resume(const sha1_hash& id) {
+api_result<json> session_engine::resume(const sha1_hash& id) { return set_paused(id, false); }
+
+api_result<json> session_engine::set_paused(const sha1_hash& id, bool paused) {
   auto e = lookup(id);
   if (!e) return tl::unexpected(e.error());
-  if (auto r = store_.set_paused((*e)->rec.id, false); !r) return tl::unexpected(db_error(r.error()));
-  (*e)->rec.paused = false;
-  (*e)->handle.resume();
+  if (auto r = store_.set_paused((*e)->rec.id, paused); !r) return tl::unexpected(db_error(r.error()));
+  (*e)->rec.paused = paused;
+  if (paused) (*e)->handle.pause();
+  else (*e)->handle.resume();
   return summary(**e, static_cast<std::size_t>(*e - torrents_.data()), (*e)->handle.status());
 }
 

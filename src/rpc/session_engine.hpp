@@ -108,8 +108,8 @@ class session_engine final : public engine {
   result<torrent_handle> start(const stored_torrent& rec, const std::shared_ptr<const metainfo::torrent_info>& info,
                                std::optional<magnet::magnet_link> link = std::nullopt);
   void refresh(entry& e);
+  api_result<json> set_paused(const sha1_hash& id, bool paused);  // persisted, then applied
   static api_error no_metadata(const entry& e);
-  api_result<json> add_magnet(add_request r);
   json summary(const entry& e, std::size_t index, const torrent_status& st) const;
   json key_json(const config::key_info& k) const;
 

@@ -8,8 +8,10 @@
 #include <ccbt/bencode.hpp>
 
 #include "wire/errors.hpp"
+#include "wire/payload.hpp"
 
 namespace ccbt::wire {
+using detail::fail;
 namespace {
 
 // A name from the wire, made safe for a log line.
@@ -38,10 +40,6 @@ std::string_view cut_utf8(std::string_view s, std::size_t n) {
   return s.substr(0, end);
 }
 
-tl::unexpected<error> fail(errc e, std::string context, std::size_t offset) {
-  return tl::unexpected(error{make_error_code(e), offset, std::move(context)});
-}
-
 }  // namespace
 
 std::optional<ip_bytes> ip_bytes::from(std::string_view raw) noexcept {
@@ -63,12 +61,8 @@ result<extension_handshake> decode_extension_handshake(std::string_view payload,
   bencode::limits lim;
   lim.max_depth = limits.max_depth;
   lim.max_tokens = limits.max_tokens;
-  auto doc = bencode::decode(payload, lim);
-  if (!doc) {
-    error e = std::move(doc.error());
-    e.context = e.context.empty() ? "extension handshake" : "extension handshake: " + e.context;
-    return tl::unexpected(std::move(e));
-  }
+  auto doc = detail::decode_payload(payload, lim, "extension handshake");
+  if (!doc) return tl::unexpected(std::move(doc.error()));
   const bencode::node root = doc->root();
   if (!root.is_dict()) return fail(errc::ext_handshake_not_dict, "extension handshake", 0);
 

@@ -6,13 +6,11 @@
 #include <ccbt/bencode.hpp>
 
 #include "wire/errors.hpp"
+#include "wire/payload.hpp"
 
 namespace ccbt::wire {
+using detail::fail;
 namespace {
-
-tl::unexpected<error> fail(errc e, std::string context, std::size_t offset) {
-  return tl::unexpected(error{make_error_code(e), offset, std::move(context)});
-}
 
 // The byte string under `key`, empty if absent; an error if present and not a string.
 result<std::pair<std::string_view, std::size_t>> field(const bencode::node& root, std::string_view key) {
@@ -75,12 +73,8 @@ result<ut_pex> decode_ut_pex(std::string_view payload, const ut_pex_limits& limi
   bencode::limits lim;
   lim.max_depth = limits.max_depth;
   lim.max_tokens = limits.max_tokens;
-  auto doc = bencode::decode(payload, lim);
-  if (!doc) {
-    error e = std::move(doc.error());
-    e.context = e.context.empty() ? "ut_pex" : "ut_pex: " + e.context;
-    return tl::unexpected(std::move(e));
-  }
+  auto doc = detail::decode_payload(payload, lim, "ut_pex");
+  if (!doc) return tl::unexpected(std::move(doc.error()));
   const bencode::node root = doc->root();
   if (!root.is_dict()) return fail(errc::ut_pex_not_dict, "ut_pex", 0);
   ut_pex m;

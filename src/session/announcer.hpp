@@ -89,10 +89,8 @@ class announcer : public std::enable_shared_from_this<announcer> {
   void force_reannounce();
   bool add_tracker(const std::string& url, std::size_t tier);
   bool remove_tracker(const std::string& url);
-  void set_num_want(std::optional<std::int32_t> n) { cfg_.num_want = n; }
 
   [[nodiscard]] bool running() const noexcept { return list_.running(); }
-  [[nodiscard]] bool empty() const noexcept { return list_.empty(); }
   [[nodiscard]] std::vector<tracker_status> status() const;
 
  private:

@@ -40,7 +40,6 @@ class bandwidth {
   // The default per-peer limit: applied to every channel, present and future.
   void set_peer_rate(direction d, std::int64_t rate);
   [[nodiscard]] std::int64_t global_rate(direction d) const { return global_[index(d)]; }
-  [[nodiscard]] std::int64_t peer_rate(direction d) const { return peer_[index(d)]; }
 
   [[nodiscard]] ratelimit::torrent_id add_torrent() { return limiter_.add_torrent(); }
   void remove_torrent(ratelimit::torrent_id t) { limiter_.remove_torrent(t); }

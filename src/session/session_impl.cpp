@@ -4,6 +4,8 @@
 #include <random>
 #include <sys/stat.h>
 
+#include <ccbt/config.hpp>
+
 #include "net/endpoint.hpp"
 #include "session/announcer.hpp"
 #include "session/live_settings.hpp"
@@ -293,10 +295,10 @@ session_stats session_impl::stats() {
 
 std::vector<std::string> session_impl::apply_settings(const settings& s) {
   return call([&] {
-    // Live: limits, queue sizes, choker, strategy. Listen sockets, peer id, disk and resume store
-    // keep their running values (restart_keys() names them).
-    auto changed = restart_keys(settings_, s);
-    settings_ = keep_restart_keys(settings_, s);
+    // Live keys apply now; restart keys (listen sockets, peer id, disk pool, trackers' client,
+    // resume store, daemon) keep their running values. Which is which: the configuration's key table.
+    auto changed = config::diff(settings_, s).restart;
+    settings_ = config::merge_live(settings_, s);
     apply_rate_settings(*bandwidth_, settings_);
     for (auto& [id, t] : std::map(torrents_)) t->on_settings_changed();
     return changed;

@@ -1,4 +1,4 @@
-// Live settings (live_settings.hpp) and the persistence of per-torrent overrides in the resume store:
+// Rate settings to the limiter (live_settings.hpp) and the persistence of per-torrent overrides in the resume store:
 // one row per set field in torrent_settings (key = the configuration name of the session setting it
 // overrides, value = its text), restored when the torrent is added again.
 #include <charconv>
@@ -11,33 +11,6 @@
 namespace ccbt::session_detail {
 
 namespace {
-
-// The restart-only settings: listeners, peer id, disk pool and buffers, tracker clients, the resume
-// store. The names
-// are the keys of src/config/keys.cpp marked `restart` (SessionSettings.RestartKeysMatchTheConfigTable checks).
-template <class F>
-void for_each_restart_key(F&& f) {
-  f("network.listen_interfaces", &settings::listen_interfaces);
-  f("network.peer_id_prefix", &settings::peer_id_prefix);
-  f("disk.preallocation", &settings::prealloc);
-  f("disk.write_buffer_size", &settings::write_buffer_bytes);
-  f("disk.io_threads", &settings::disk_threads);
-  f("disk.hash_threads", &settings::hash_threads);
-  f("disk.file_pool_size", &settings::file_pool_size);
-  f("disk.fsync_on_verify", &settings::fsync_on_verify);
-  f("discovery.announce_to_all_tiers", &settings::announce_to_all_tiers);
-  f("discovery.tracker_num_want", &settings::tracker_num_want);
-  f("discovery.tracker_http_timeout_s", &settings::tracker_http_timeout_s);
-  f("discovery.tracker_udp_timeout_s", &settings::tracker_udp_timeout_s);
-  f("discovery.tracker_udp_retries", &settings::tracker_udp_retries);
-  // The daemon's own keys: its API server and state directory are set up once, at start.
-  f("daemon.state_dir", &settings::daemon_state_dir);
-  f("daemon.api_bind", &settings::api_bind);
-  f("daemon.api_port", &settings::api_port);
-  f("daemon.api_max_connections", &settings::api_max_connections);
-  f("daemon.api_max_body", &settings::api_max_body_bytes);
-  f("state.resume_db", &settings::resume_db);
-}
 
 constexpr const char* key_download = "limits.download_rate";
 constexpr const char* key_upload = "limits.upload_rate";
@@ -54,20 +27,6 @@ std::optional<std::int64_t> parse_int(std::string_view s, std::int64_t min, std:
 }
 
 }  // namespace
-
-std::vector<std::string> restart_keys(const settings& running, const settings& wanted) {
-  std::vector<std::string> out;
-  for_each_restart_key([&](const char* name, auto member) {
-    if (!(running.*member == wanted.*member)) out.emplace_back(name);
-  });
-  return out;
-}
-
-settings keep_restart_keys(const settings& running, const settings& wanted) {
-  settings s = wanted;
-  for_each_restart_key([&](const char*, auto member) { s.*member = running.*member; });
-  return s;
-}
 
 void apply_rate_settings(bandwidth& bw, const settings& s) {
   bw.set_global_rate(direction::download, s.download_rate_limit);

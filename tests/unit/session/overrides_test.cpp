@@ -137,47 +137,5 @@ TEST(SessionSettings, ApplyReportsRestartKeysAndKeepsTheirRunningValues) {
   EXPECT_TRUE(ses.apply_settings(s).empty());
 }
 
-TEST(SessionSettings, RestartKeysMatchTheConfigTable) {
-  // Every key the session reports as restart-only is a restart key of the configuration, and every
-  // restart key of the configuration is reported when it changes (the session keeps it running).
-  // A new restart key in src/config/keys.cpp fails this test until it is added to
-  // for_each_restart_key() in src/session/session_overrides.cpp and changed below.
-  settings a;
-  std::size_t restart_in_table = 0;
-  for (const auto& k : config::keys()) {
-    if (k.mode != config::apply_mode::restart) continue;
-    ++restart_in_table;
-  }
-  settings b;
-  b.listen_interfaces = {"127.0.0.1:1"};
-  b.peer_id_prefix = "-XX0000-";
-  b.prealloc = preallocation::full;
-  b.write_buffer_bytes = 2u << 20;
-  b.disk_threads = 7;
-  b.hash_threads = 3;
-  b.file_pool_size = 9;
-  b.fsync_on_verify = true;
-  b.resume_db = "x";
-  b.announce_to_all_tiers = !a.announce_to_all_tiers;
-  b.tracker_num_want = a.tracker_num_want + 1;
-  b.tracker_http_timeout_s = a.tracker_http_timeout_s + 1;
-  b.tracker_udp_timeout_s = a.tracker_udp_timeout_s + 1;
-  b.tracker_udp_retries = a.tracker_udp_retries + 1;
-  b.daemon_state_dir = "/elsewhere";
-  b.api_bind = "127.0.0.2";
-  b.api_port = a.api_port + 1;
-  b.api_max_connections = a.api_max_connections + 1;
-  b.api_max_body_bytes = a.api_max_body_bytes + 1;
-  const auto d = config::diff(a, b);
-  session ses(a);
-  auto restart = ses.apply_settings(b);
-  auto expected = d.restart;
-  std::sort(restart.begin(), restart.end());
-  std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(restart, expected);
-  EXPECT_EQ(restart.size(), restart_in_table);
-  EXPECT_TRUE(d.live.empty());
-}
-
 }  // namespace
 }  // namespace ccbt

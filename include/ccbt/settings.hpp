@@ -46,7 +46,9 @@ struct settings {
 
   // ---- disk
   preallocation prealloc = preallocation::sparse;
-  std::size_t write_buffer_bytes = std::size_t{16} << 20;  // write-back buffer (back-pressure above)
+  std::size_t write_buffer_bytes = std::size_t{32} << 20;  // write-back buffer (back-pressure above)
+  int hash_lanes = 16;                       // complete v1 pieces SHA-1-hashed together (AVX-512); 0/1 = off
+  int hash_lane_wait_ms = 20;                // longest a complete piece waits for others to hash with
   int disk_threads = 2;                      // pread/pwrite workers
   int hash_threads = 0;                      // 0 = one per core
   int file_pool_size = 256;                  // open file handles

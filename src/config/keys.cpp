@@ -162,6 +162,13 @@ const descriptor table[] = {
     {{"disk", "write_buffer_size", vt::size, am::restart, "bytes", mib, 64 * gib, {},
       "Memory for received blocks waiting to be written; when it is full, peers are not read until it drains."},
      &settings::write_buffer_bytes},
+    {{"disk", "hash_lanes", vt::integer, am::restart, "", 0, 16, {},
+      "On CPUs with AVX-512, complete pieces of v1-only torrents are SHA-1-hashed this many at a time in one "
+      "pass (about half the CPU of one at a time); 0 or 1 hashes each piece alone as its blocks arrive."},
+     &settings::hash_lanes},
+    {{"disk", "hash_lane_wait_ms", vt::integer, am::restart, "ms", 1, 10'000, {},
+      "Longest a complete piece waits for others to be hashed with (its verdict comes that much later at most)."},
+     &settings::hash_lane_wait_ms},
     {{"disk", "io_threads", vt::integer, am::restart, "", 1, 64, {},
       "Threads doing file reads and writes."},
      &settings::disk_threads},

@@ -25,7 +25,11 @@ storage::disk_settings disk_settings_from(const settings& s) {
   d.recheck_threads = static_cast<unsigned>(std::max(0, s.hash_threads));
   d.max_open_files = static_cast<std::size_t>(std::max(1, s.file_pool_size));
   d.write_buffer_bytes = std::max<std::size_t>(s.write_buffer_bytes, std::size_t{1} << 20);
-  d.write_buffer_low_watermark = d.write_buffer_bytes / 2;
+  // Flushing under pressure starts at 3/4: the complete pieces waiting to be hashed together
+  // (at most 3/4 of this watermark, see storage/piece_lanes.cpp) never cause it.
+  d.write_buffer_low_watermark = d.write_buffer_bytes / 4 * 3;
+  d.hash_lanes = static_cast<unsigned>(std::max(0, s.hash_lanes));
+  d.hash_lane_wait_ms = static_cast<unsigned>(std::max(1, s.hash_lane_wait_ms));
   d.prealloc = s.prealloc == preallocation::none   ? storage::preallocation::none
                : s.prealloc == preallocation::full ? storage::preallocation::full
                                                    : storage::preallocation::sparse;

@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "crypto/sha1_lanes.hpp"
 #include "storage/disk_io_impl.hpp"
 #include "storage/error.hpp"
 
@@ -49,6 +50,7 @@ disk_io::impl::impl(const disk_settings& s, executor p)
   cfg.write_buffer_bytes = std::max<std::size_t>(cfg.write_buffer_bytes, 2 * block_size);
   cfg.write_buffer_low_watermark = std::min(cfg.write_buffer_low_watermark, cfg.write_buffer_bytes - block_size);
   if (cfg.max_read_bytes == 0) cfg.max_read_bytes = block_size;
+  lanes_on = cfg.hash_lanes >= 2 && crypto::sha1_lanes::available();
 }
 
 void disk_io::impl::flush_outbox(outbox& out) {
@@ -61,7 +63,18 @@ void disk_io::impl::worker_loop() {
     std::function<void()> job;
     {
       std::unique_lock lock(m);
-      cv.wait(lock, [&] { return stopping || !urgent.empty() || !normal.empty(); });
+      // Complete pieces waiting for lanes are hashed once the oldest has waited long enough.
+      while (!stopping && urgent.empty() && normal.empty()) {
+        if (auto deadline = lanes_deadline_locked()) {
+          if (std::chrono::steady_clock::now() >= *deadline) {
+            lanes_dispatch_locked(true);
+            continue;
+          }
+          cv.wait_until(lock, *deadline);
+        } else {
+          cv.wait(lock);
+        }
+      }
       if (!urgent.empty()) {
         job = std::move(urgent.front());
         urgent.pop_front();
@@ -167,6 +180,7 @@ void disk_io::impl::fifo_update_locked(piece_state& ps) {
 }
 
 void disk_io::impl::erase_piece_locked(piece_state& ps) {
+  lanes_remove_locked(ps);
   for (auto& s : ps.slots) release_buffer_locked(ps, s);
   flush_scheduled -= ps.flush_credit;
   ps.flush_credit = 0;
@@ -524,6 +538,7 @@ disk_stats disk_io::stats() const {
   s.pieces_passed = d.pieces_passed.load();
   s.pieces_failed = d.pieces_failed.load();
   s.hash_ns = d.hash_ns.load();
+  s.lane_pieces = d.lane_pieces.load();
   s.recheck_bytes = d.recheck_bytes.load();
   s.buffer_full_events = d.buffer_full_events.load();
   s.open_files = d.files.size();

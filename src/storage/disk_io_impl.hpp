@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -60,6 +61,11 @@ struct piece_state {
   bool clear = false;
   bool in_fifo = false;
   std::list<piece_state*>::iterator fifo_it;
+  // Waiting in impl::lanes to be hashed with other complete pieces (sha1_lanes).
+  bool in_lanes = false;
+  std::list<piece_state*>::iterator lanes_it;
+  std::chrono::steady_clock::time_point lanes_since;
+  std::optional<sha1_hash> v1_digest;  // set by a lane job: the piece's whole SHA-1
   std::vector<std::function<void(piece_result)>> checks;
   std::optional<ccbt::error> io_error;  // a write or read-back of this piece failed
 };
@@ -103,6 +109,8 @@ struct disk_io::impl {
   storage_index next_id = 1;
 
   std::list<piece_state*> fifo;      // pieces with buffered blocks not marked flush_all, oldest first
+  std::list<piece_state*> lanes;     // complete pieces waiting to be hashed together, oldest first
+  bool lanes_on = false;             // cfg.hash_lanes >= 2 and the CPU runs sha1_lanes
   std::size_t buffer_bytes = 0;      // all buffered blocks (capacity)
   std::size_t buffer_peak = 0;
   std::size_t flush_scheduled = 0;   // buffered bytes already marked for flushing
@@ -114,6 +122,7 @@ struct disk_io::impl {
   std::atomic<std::uint64_t> pieces_passed{0};
   std::atomic<std::uint64_t> pieces_failed{0};
   std::atomic<std::uint64_t> hash_ns{0};
+  std::atomic<std::uint64_t> lane_pieces{0};
   std::atomic<std::uint64_t> recheck_bytes{0};
   std::atomic<std::uint64_t> buffer_full_events{0};
 
@@ -138,6 +147,17 @@ struct disk_io::impl {
   [[nodiscard]] bool has_work_locked(const piece_state& ps) const;
   void schedule_locked(piece_state& ps);
   void run_piece(piece_state& ps);
+
+  // piece_lanes.cpp
+  // How many pieces of this size are hashed together (0: this piece never goes through lanes).
+  [[nodiscard]] unsigned lane_width_locked(const piece_state& ps) const;
+  [[nodiscard]] bool lane_candidate_locked(const piece_state& ps) const;
+  void lanes_add_locked(piece_state& ps);
+  void lanes_remove_locked(piece_state& ps);
+  // Starts a lane job with the oldest waiting pieces when enough of them wait, or `force`.
+  void lanes_dispatch_locked(bool force);
+  [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> lanes_deadline_locked() const;
+  void run_lanes(std::vector<piece_state*> pieces);
 
   // recheck.cpp
   void run_recheck(storage_state& st, std::uint64_t gen, recheck_progress progress,

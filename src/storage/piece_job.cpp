@@ -122,7 +122,9 @@ bool disk_io::impl::has_work_locked(const piece_state& ps) const {
   const std::uint32_t batch = std::max<std::uint32_t>(
       1, static_cast<std::uint32_t>(std::min<std::size_t>(cfg.hash_batch_bytes / block_size, ps.g.blocks)));
   if (ps.arrived.size() >= batch) return true;
-  if (ps.st->cfg->info->is_v1() && ps.v1_cursor < ps.g.blocks && !ps.io_error) {
+  // Pieces that can be hashed in lanes wait for their verdict to be asked for (whole pieces).
+  if (ps.st->cfg->info->is_v1() && ps.v1_cursor < ps.g.blocks && !ps.io_error &&
+      !(ps.g.v2_leaves == 0 && lane_width_locked(ps) != 0)) {
     const auto& s = ps.slots[ps.v1_cursor];
     if (s.written && !s.partial) return true;  // flushed before SHA-1 got to it: read it back now
     std::uint32_t ready = 0;
@@ -133,7 +135,13 @@ bool disk_io::impl::has_work_locked(const piece_state& ps) const {
 }
 
 void disk_io::impl::schedule_locked(piece_state& ps) {
-  if (ps.busy || !has_work_locked(ps)) return;
+  if (ps.busy) return;
+  if (lane_candidate_locked(ps)) {
+    lanes_add_locked(ps);
+    return;
+  }
+  lanes_remove_locked(ps);
+  if (!has_work_locked(ps)) return;
   ps.busy = true;
   ++ps.st->busy_pieces;
   push_job(*ps.st, false, [this, &ps] { run_piece(ps); });
@@ -211,7 +219,7 @@ void disk_io::impl::run_piece(piece_state& piece) {
         bool known = false;
         bool bad = false;
         if (info.is_v1()) {
-          r.v1 = ps->v1->finish();
+          r.v1 = ps->v1_digest ? *ps->v1_digest : ps->v1->finish();
           known = true;
           bad = *r.v1 != info.piece_hash_v1(ps->index);
         }

@@ -46,7 +46,12 @@ TEST(ConfigDiff, EveryKeyIsSeenByDiff) {
       case value_type::boolean:  // the opposite of the default
         text = std::get<bool>(detail::read(settings{}, detail::of(k))) ? "false" : "true";
         break;
-      case value_type::integer: text = std::to_string(k.max); break;
+      case value_type::integer: {  // the maximum, or the minimum where the default is the maximum
+        const auto v = detail::read(settings{}, detail::of(k));
+        const bool at_max = std::holds_alternative<std::int64_t>(v) && std::get<std::int64_t>(v) == k.max;
+        text = std::to_string(at_max ? k.min : k.max);
+        break;
+      }
       case value_type::size: text = std::to_string(k.max); break;
       case value_type::string: text = "zz"; break;
       case value_type::string_list: text = "127.0.0.1:1"; break;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <random>
 
+#include "crypto/sha1_lanes.hpp"
 #include "storage/error.hpp"
 #include "storage/layout.hpp"
 #include "storage_test_util.hpp"
@@ -627,6 +628,102 @@ TEST(disk_io, destructor_writes_what_is_buffered) {
   q.poll();
   EXPECT_TRUE(read_file(dir.path() / "multi/a/one.bin").substr(block_size, block_size) ==
               block_data(t, {0, block_size}));
+}
+
+// ---- lanes: complete pieces of v1-only torrents hashed together (crypto::sha1_lanes) ----------
+
+test_torrent many_pieces_v1(std::uint32_t pieces = 40) {
+  return build_torrent(kind::v1, "lanes", {{{"big.bin"}, std::uint64_t{32768} * pieces - 1000}, {{"tail.bin"}, 1000}},
+                       32768);
+}
+
+TEST(disk_io_lanes, complete_pieces_are_hashed_together_and_verdicts_are_right) {
+  if (!crypto::sha1_lanes::available()) GTEST_SKIP() << "this CPU has no AVX-512F/BW";
+  const auto t = many_pieces_v1();
+  disk_settings s;
+  s.hash_lane_wait_ms = 200;  // long enough that full groups form while the test writes
+  harness h(t, s);
+  const auto& ti = *t.info;
+  std::map<std::uint32_t, piece_result> res;
+  const std::uint32_t bad = 7;
+  for (std::uint32_t p = 0; p < ti.num_pieces(); ++p) {
+    for (std::uint32_t off = 0; off < ti.piece_size(p); off += block_size) {
+      std::string d = block_data(t, {p, off});
+      if (p == bad && off == block_size) d[5] ^= 0x01;
+      ASSERT_TRUE(h.io->async_write(h.st, p, off, as_bytes(d)));
+    }
+    h.io->async_check_piece(h.st, p, [&, p](piece_result r) { res[p] = std::move(r); });
+  }
+  ASSERT_TRUE(h.q.run_until([&] { return res.size() == ti.num_pieces(); }));
+  for (const auto& [p, r] : res) {
+    EXPECT_EQ(r.status, p == bad ? piece_status::failed : piece_status::passed) << "piece " << p;
+    ASSERT_TRUE(r.v1.has_value());
+    EXPECT_EQ(*r.v1 == ti.piece_hash_v1(p), p != bad) << "piece " << p;
+    if (p != bad) {
+      EXPECT_TRUE(piece_on_disk(t, h.save(), p)) << "piece " << p;
+    }
+  }
+  const auto st = h.io->stats();
+  // 40 pieces of 32 KiB: groups of 16 (the width) and the rest once the wait ran out.
+  EXPECT_GE(st.lane_pieces, 32u);
+  EXPECT_EQ(st.pieces_failed, 1u);
+  EXPECT_EQ(st.read_backs, 0u);
+}
+
+TEST(disk_io_lanes, a_lone_piece_gets_its_verdict_after_the_wait) {
+  if (!crypto::sha1_lanes::available()) GTEST_SKIP() << "this CPU has no AVX-512F/BW";
+  const auto t = many_pieces_v1();
+  disk_settings s;
+  s.hash_lane_wait_ms = 50;
+  harness h(t, s);
+  std::optional<piece_result> res;
+  for (std::uint32_t off = 0; off < 32768; off += block_size)
+    ASSERT_TRUE(h.io->async_write(h.st, 3, off, as_bytes(block_data(t, {3, off}))));
+  h.io->async_check_piece(h.st, 3, [&](piece_result r) { res = std::move(r); });
+  ASSERT_TRUE(h.q.run_until([&] { return res.has_value(); }, std::chrono::seconds(10)));
+  EXPECT_EQ(res->status, piece_status::passed);
+  EXPECT_EQ(h.io->stats().lane_pieces, 0u);  // hashed alone: one lane is no gain
+}
+
+TEST(disk_io_lanes, flush_and_removal_do_not_wait_for_the_lane_deadline) {
+  if (!crypto::sha1_lanes::available()) GTEST_SKIP() << "this CPU has no AVX-512F/BW";
+  const auto t = many_pieces_v1();
+  disk_settings s;
+  s.hash_lane_wait_ms = 60'000;  // a deadline the test would notice
+  harness h(t, s);
+  std::map<std::uint32_t, piece_result> res;
+  for (std::uint32_t p = 0; p < 3; ++p) {
+    for (std::uint32_t off = 0; off < 32768; off += block_size)
+      ASSERT_TRUE(h.io->async_write(h.st, p, off, as_bytes(block_data(t, {p, off}))));
+    h.io->async_check_piece(h.st, p, [&, p](piece_result r) { res[p] = std::move(r); });
+  }
+  bool flushed = false;
+  h.io->async_flush(h.st, [&] { flushed = true; });
+  ASSERT_TRUE(h.q.run_until([&] { return flushed && res.size() == 3; }, std::chrono::seconds(10)));
+  for (const auto& [p, r] : res) EXPECT_EQ(r.status, piece_status::passed) << "piece " << p;
+  // Waiting pieces at removal: verdicts still come, and removal completes at once.
+  for (std::uint32_t p = 3; p < 5; ++p) {
+    for (std::uint32_t off = 0; off < 32768; off += block_size)
+      ASSERT_TRUE(h.io->async_write(h.st, p, off, as_bytes(block_data(t, {p, off}))));
+    h.io->async_check_piece(h.st, p, [&, p](piece_result r) { res[p] = std::move(r); });
+  }
+  bool removed = false;
+  h.io->remove_storage(h.st, [&] { removed = true; });
+  ASSERT_TRUE(h.q.run_until([&] { return removed && res.size() == 5; }, std::chrono::seconds(10)));
+  EXPECT_EQ(res[3].status, piece_status::passed);
+  EXPECT_TRUE(piece_on_disk(t, h.save(), 4));
+  h.io.reset();
+}
+
+TEST(disk_io_lanes, off_when_hash_lanes_is_zero) {
+  const auto t = many_pieces_v1(20);
+  disk_settings s;
+  s.hash_lanes = 0;
+  harness h(t, s);
+  std::vector<block_ref> order = all_blocks(*t.info);
+  auto res = write_and_check(h, t, order);
+  for (const auto& [p, r] : res) EXPECT_EQ(r.status, piece_status::passed) << "piece " << p;
+  EXPECT_EQ(h.io->stats().lane_pieces, 0u);
 }
 
 }  // namespace

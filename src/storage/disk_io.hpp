@@ -80,7 +80,8 @@ struct disk_stats {
   std::uint64_t pieces_passed = 0;
   std::uint64_t pieces_failed = 0;      // hash mismatches
   std::uint64_t hash_ns = 0;            // time spent hashing (all threads)
-  std::uint64_t lane_pieces = 0;        // pieces whose SHA-1 was computed with others (sha1_lanes)
+  std::uint64_t lane_pieces = 0;        // pieces whose SHA-1 was computed with others (sha1_lanes),
+                                        // rechecks included
   std::uint64_t recheck_bytes = 0;      // bytes hashed by rechecks
   std::size_t write_buffer_bytes = 0;   // received blocks held in memory now
   std::size_t write_buffer_peak = 0;

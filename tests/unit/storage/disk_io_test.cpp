@@ -726,5 +726,46 @@ TEST(disk_io_lanes, off_when_hash_lanes_is_zero) {
   EXPECT_EQ(h.io->stats().lane_pieces, 0u);
 }
 
+TEST(disk_io_lanes, recheck_in_lanes_finds_exactly_the_good_pieces) {
+  const auto t = many_pieces_v1();
+  const auto& ti = *t.info;
+  for (unsigned lanes : {16u, 5u, 0u}) {
+    disk_settings s;
+    s.hash_lanes = lanes;
+    s.recheck_threads = 2;
+    harness h(t, s);
+    auto res = write_and_check(h, t, all_blocks(ti));
+    for (const auto& [p, r] : res) ASSERT_EQ(r.status, piece_status::passed);
+    bool flushed = false;
+    h.io->async_flush(h.st, [&] { flushed = true; });
+    ASSERT_TRUE(h.q.run_until([&] { return flushed; }));
+    {  // pieces 17 and 39 (the last, which ends with tail.bin) damaged
+      std::fstream f(h.save() / "lanes/big.bin", std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(17 * 32768 + 100);
+      f.put('\x55' ^ t.content.at("lanes/big.bin")[17 * 32768 + 100]);
+    }
+    {
+      std::fstream f(h.save() / "lanes/tail.bin", std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(999);
+      f.put('\x55' ^ t.content.at("lanes/tail.bin")[999]);
+    }
+    std::vector<bool> expected(ti.num_pieces(), true);
+    expected[17] = expected[39] = false;
+    std::optional<result<std::vector<bool>>> rc;
+    const auto hashed_before = h.io->stats().lane_pieces;
+    h.io->async_recheck(h.st, {}, [&](result<std::vector<bool>> r) { rc = std::move(r); });
+    ASSERT_TRUE(h.q.run_until([&] { return rc.has_value(); }));
+    ASSERT_TRUE(*rc) << rc->error().message();
+    EXPECT_EQ(**rc, expected) << "hash_lanes " << lanes;
+    EXPECT_EQ(h.io->stats().recheck_bytes, ti.total_size()) << "hash_lanes " << lanes;
+    const auto in_lanes = h.io->stats().lane_pieces - hashed_before;
+    if (lanes >= 2 && crypto::sha1_lanes::available()) {
+      EXPECT_EQ(in_lanes, 40u) << "hash_lanes " << lanes;  // every piece is full-length
+    } else {
+      EXPECT_EQ(in_lanes, 0u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ccbt::storage

@@ -4,7 +4,10 @@
 
 #include <functional>
 
+#include <string>
+
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 namespace ccbt::btbt {
 
@@ -29,5 +32,9 @@ command add_peers(CLI::App& app);
 command add_config(CLI::App& app);
 command add_trackers(CLI::App& app);
 command add_limits(CLI::App& app);
+// `btbt stream <torrent> FILE[:OFFSET] | --off` (stream.cpp), and its helpers for add and status.
+command add_stream(CLI::App& app);
+nlohmann::json stream_arg(const std::string& flag, const std::string& text);  // -> {"file", "offset"}
+std::string stream_text(const nlohmann::json& stream);                        // "file 0 from byte ..." / "off"
 
 }  // namespace ccbt::btbt

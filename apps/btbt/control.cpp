@@ -107,6 +107,7 @@ void print_torrent(const json& t) {
   std::printf("%-11s %d (%d seeds)\n", "peers:", t["num_peers"].get<int>(), t["num_seeds"].get<int>());
   std::printf("%-11s %s\n", "save path:", t["save_path"].get<std::string>().c_str());
   if (t.contains("strategy")) std::printf("%-11s %s\n", "strategy:", t["strategy"].get<std::string>().c_str());
+  if (t.contains("stream")) std::printf("%-11s %s\n", "streaming:", stream_text(t["stream"]).c_str());
   if (!t["error"].get<std::string>().empty()) std::printf("%-11s %s\n", "error:", t["error"].get<std::string>().c_str());
 }
 
@@ -191,6 +192,7 @@ command add_add(CLI::App& app) {
     std::vector<std::string> peers;
     bool sequential = false;
     std::string down_limit, up_limit;
+    std::string stream;
     bool json = false;
   };
   auto o = std::make_shared<opts>();
@@ -205,6 +207,7 @@ command add_add(CLI::App& app) {
   cmd->add_flag("--sequential", o->sequential, "download the pieces in order (--strategy sequential)");
   cmd->add_option("--down-limit", o->down_limit, "this torrent's download rate, e.g. 2MiB (per second; 0 = unlimited)");
   cmd->add_option("--up-limit", o->up_limit, "this torrent's upload rate, e.g. 500KiB (per second; 0 = unlimited)");
+  cmd->add_option("--stream", o->stream, "FILE[:OFFSET]: fetch this file position first, in order (as `btbt stream`)");
   cmd->add_flag("--json", o->json, "print the added torrent as JSON");
   return [o]() -> int {
     if (o->sequential && !o->strategy.empty() && strategy_arg(o->strategy) != "sequential")
@@ -219,6 +222,7 @@ command add_add(CLI::App& app) {
     if (!o->down_limit.empty()) body["download_rate_limit"] = rate_arg("--down-limit", o->down_limit);
     if (!o->up_limit.empty()) body["upload_rate_limit"] = rate_arg("--up-limit", o->up_limit);
     if (!o->peers.empty()) body["peers"] = o->peers;
+    if (!o->stream.empty()) body["stream"] = stream_arg("--stream", o->stream);
     if (!o->files.empty() || !o->priorities.empty()) {
       std::vector<int> prio;
       auto set = [&](std::size_t i, int p) {

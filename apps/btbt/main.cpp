@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   add(&ccbt::btbt::add_config);
   add(&ccbt::btbt::add_trackers);
   add(&ccbt::btbt::add_limits);
+  add(&ccbt::btbt::add_stream);
 
   try {
     app.parse(argc, argv);

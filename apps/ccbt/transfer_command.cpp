@@ -181,16 +181,14 @@ int run_transfer(const char* program, const transfer_options& opts, std::FILE* o
   std::optional<stream_target> stream;
   if (!opts.stream.empty()) {
     stream_target st;
-    const auto colon = opts.stream.find(':');
-    const auto file = parse_size(opts.stream.substr(0, colon));
-    const auto offset = colon == std::string::npos ? std::optional<std::uint64_t>(0) : parse_size(opts.stream.substr(colon + 1));
-    if (!file || !offset || opts.stream.substr(0, colon).find_first_not_of("0123456789") != std::string::npos) {
+    const auto spec = parse_stream_spec(opts.stream);
+    if (!spec) {
       std::fprintf(err, "%s: --stream %s: expected FILE[:OFFSET] (a file index, a byte offset)\n", program,
                    opts.stream.c_str());
       return 2;
     }
-    st.file = static_cast<std::size_t>(*file);
-    st.offset = *offset;
+    st.file = spec->file;
+    st.offset = spec->offset;
     stream = st;
   }
   auto loaded = config::load(lo);

@@ -95,4 +95,19 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   return bytes;
 }
 
+std::optional<stream_spec> parse_stream_spec(std::string_view text) {
+  const auto colon = text.find(':');
+  const auto file_text = text.substr(0, colon);
+  if (file_text.empty() || file_text.size() > 9 || file_text.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  stream_spec s;
+  for (const char c : file_text) s.file = s.file * 10 + static_cast<std::size_t>(c - '0');
+  if (colon != std::string_view::npos) {
+    const auto offset = parse_size(text.substr(colon + 1));
+    if (!offset) return std::nullopt;
+    s.offset = *offset;
+  }
+  return s;
+}
+
 }  // namespace ccbt::apps

@@ -5,6 +5,7 @@
 // that is what a piece size means. Pure functions.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,5 +24,13 @@ namespace ccbt::apps {
 // (B, k/K/KB/KiB, M/MB/MiB, G/GB/GiB, T/TB/TiB; case-insensitive). nullopt when malformed, when
 // the result is not a whole number of bytes or when it overflows.
 [[nodiscard]] std::optional<std::uint64_t> parse_size(std::string_view text);
+
+// `--stream FILE[:OFFSET]` of ccbt and btbt: a file index (digits) and a byte offset as for
+// parse_size ("0", "1:4MiB", "2:1048576"); nullopt when malformed.
+struct stream_spec {
+  std::size_t file = 0;
+  std::uint64_t offset = 0;
+};
+[[nodiscard]] std::optional<stream_spec> parse_stream_spec(std::string_view text);
 
 }  // namespace ccbt::apps

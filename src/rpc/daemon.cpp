@@ -45,6 +45,7 @@ bool worth_logging(alert_kind k) {
     case alert_kind::peer_banned:
     case alert_kind::storage_error:
     case alert_kind::resume_error:
+    case alert_kind::metadata_received:
       return true;
     default:
       return false;
@@ -74,6 +75,7 @@ struct daemon::impl {
   std::thread alert_thread;
   std::atomic<bool> shutdown_requested{false};
   std::atomic<bool> stopping{false};
+  std::atomic<bool> engine_ready{false};     // restore() done: the alert thread may use the engine
   bool stopped = false;
   sigset_t signals{};
   bool signals_blocked = false;
@@ -101,11 +103,22 @@ struct daemon::impl {
     if (signals_blocked) pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
   }
 
+  // Logs the alerts worth it; a magnet's metadata is written to daemon.db as soon as it arrives
+  // (so a kill -9 right after loses nothing), once the engine has restored its list.
   void alert_loop() {
+    bool metadata_pending = false;
     while (!stopping) {
-      if (!ses->wait_for_alert(std::chrono::milliseconds(200))) continue;
-      for (const auto& a : ses->pop_alerts())
-        if (worth_logging(a.kind)) log_line(std::string(to_string(a.kind)) + ": " + a.message);
+      if (ses->wait_for_alert(std::chrono::milliseconds(200))) {
+        for (const auto& a : ses->pop_alerts()) {
+          if (a.kind == alert_kind::metadata_received) metadata_pending = true;
+          if (worth_logging(a.kind)) log_line(std::string(to_string(a.kind)) + ": " + a.message);
+        }
+      }
+      if (metadata_pending && engine_ready) {
+        std::lock_guard lk(engine_mutex);
+        engine->persist_metadata();
+        metadata_pending = false;
+      }
     }
   }
 };
@@ -160,8 +173,13 @@ result<std::unique_ptr<daemon>> daemon::start(daemon_options opts) {
     raw->shutdown_requested = true;
     ::kill(::getpid(), SIGTERM);  // wakes wait() at once
   };
-  p->engine = std::make_unique<rpc::session_engine>(*p->ses, *p->store, std::move(ctx));
-  for (const auto& problem : p->engine->restore()) log_line("restore: " + problem);
+  {
+    std::lock_guard lk(p->engine_mutex);
+    p->engine = std::make_unique<rpc::session_engine>(*p->ses, *p->store, std::move(ctx));
+    for (const auto& problem : p->engine->restore()) log_line("restore: " + problem);
+    p->engine->persist_metadata();  // metadata that arrived while restoring
+  }
+  p->engine_ready = true;
 
   if (opts.config_file) {
     config::loaded_config initial;

@@ -163,9 +163,10 @@ bool valid_peer_address(std::string_view s) {
 api_result<add_request> parse_add_request(std::string_view body) {
   auto j = parse_object(body);
   if (!j) return tl::unexpected(j.error());
-  static constexpr std::array<std::string_view, 9> known = {"torrent",         "magnet",   "save_path",
-                                                            "paused",          "file_priorities", "strategy",
-                                                            "peers",           "download_rate_limit", "upload_rate_limit"};
+  static constexpr std::array<std::string_view, 10> known = {"torrent",         "magnet",   "save_path",
+                                                             "paused",          "file_priorities", "strategy",
+                                                             "peers",           "download_rate_limit", "upload_rate_limit",
+                                                             "stream"};
   if (auto k = only_known(*j, known); !k) return tl::unexpected(k.error());
   add_request r;
   if (j->contains("torrent") == j->contains("magnet"))
@@ -226,6 +227,11 @@ api_result<add_request> parse_add_request(std::string_view body) {
         v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > tib)
       return tl::unexpected(bad_request(std::string("\"") + name + "\" must be an integer in 0.." + std::to_string(tib) + " or null"));
     *out = v.get<std::int64_t>();
+  }
+  if (j->contains("stream")) {
+    auto st = parse_stream_value(j->at("stream"), "stream");
+    if (!st) return tl::unexpected(st.error());
+    r.stream = *st;
   }
   return r;
 }
@@ -296,11 +302,11 @@ api_result<void> integer_option(const json& obj, const char* name, std::int64_t 
 api_result<options_request> parse_options_request(std::string_view body) {
   auto j = parse_object(body);
   if (!j) return tl::unexpected(j.error());
-  static constexpr std::array<std::string_view, 5> known = {"strategy", "download_rate_limit", "upload_rate_limit",
-                                                            "max_connections", "unchoke_slots"};
+  static constexpr std::array<std::string_view, 6> known = {"strategy", "download_rate_limit", "upload_rate_limit",
+                                                            "max_connections", "unchoke_slots", "stream"};
   if (auto k = only_known(*j, known); !k) return tl::unexpected(k.error());
   if (j->empty()) return tl::unexpected(bad_request("no option given (known: strategy, download_rate_limit, "
-                                                    "upload_rate_limit, max_connections, unchoke_slots)"));
+                                                    "upload_rate_limit, max_connections, unchoke_slots, stream)"));
   options_request r;
   if (j->contains("strategy")) {
     r.strategy.present = true;
@@ -318,6 +324,12 @@ api_result<options_request> parse_options_request(std::string_view body) {
                    integer_option(*j, "max_connections", 1, 65535, r.max_connections),
                    integer_option(*j, "unchoke_slots", 1, 1000, r.unchoke_slots)})
     if (!res) return tl::unexpected(res.error());
+  if (j->contains("stream")) {
+    auto st = parse_stream_value(j->at("stream"), "stream");
+    if (!st) return tl::unexpected(st.error());
+    r.stream.present = true;
+    r.stream.value = *st;
+  }
   return r;
 }
 

@@ -18,6 +18,7 @@
 #include <ccbt/settings.hpp>
 
 #include "rpc/api_error.hpp"
+#include "rpc/stream_setting.hpp"
 
 namespace ccbt::rpc {
 
@@ -39,6 +40,7 @@ struct add_request {
   std::vector<std::string> peers;      // "host:port"
   std::optional<std::int64_t> download_rate_limit;  // the torrent's own limits (bytes/s, 0 = unlimited)
   std::optional<std::int64_t> upload_rate_limit;
+  std::optional<stream_setting> stream;  // fetch this file position first ("stream": {"file", "offset"})
 };
 [[nodiscard]] api_result<add_request> parse_add_request(std::string_view body);
 
@@ -49,7 +51,8 @@ struct add_request {
 [[nodiscard]] api_result<std::vector<std::string>> parse_peers_request(std::string_view body);
 
 // POST /api/v1/torrents/{id}/options: {"strategy": "sequential", "download_rate_limit": 1048576,
-// "upload_rate_limit": null, "max_connections": 20, "unchoke_slots": 4}. A field given as null goes
+// "upload_rate_limit": null, "max_connections": 20, "unchoke_slots": 4,
+// "stream": {"file": 0, "offset": 1048576}}. A field given as null goes
 // back to following the session's settings; a field left out is unchanged.
 template <class T>
 struct option_change {
@@ -62,6 +65,7 @@ struct options_request {
   option_change<std::int64_t> upload_rate_limit;
   option_change<int> max_connections;
   option_change<int> unchoke_slots;
+  option_change<stream_setting> stream;  // null: stop streaming
 };
 [[nodiscard]] api_result<options_request> parse_options_request(std::string_view body);
 

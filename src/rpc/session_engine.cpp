@@ -20,6 +20,13 @@ json hashes_json(const info_hash& h) {
   return j;
 }
 
+stream_target to_target(const stream_setting& s) {
+  stream_target t;
+  t.file = s.file;
+  t.offset = s.offset;
+  return t;
+}
+
 json optional_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); }
 json optional_json(const std::optional<int>& v) { return v ? json(*v) : json(nullptr); }
 
@@ -74,6 +81,7 @@ result<torrent_handle> session_engine::start(const stored_torrent& rec,
   if (h) {
     for (const auto& [tier, url] : rec.trackers_added) (void)h->add_tracker(url, tier);
     for (const auto& url : rec.trackers_removed) (void)h->remove_tracker(url);
+    if (const auto st = stream_from_text(rec.stream); st && info && check_stream(*info, *st)) (void)h->set_stream(to_target(*st));
   }
   return h;
 }
@@ -231,6 +239,11 @@ api_result<json> session_engine::add(add_request r) {
     name = info->name();
   }
   if (find(id)) return tl::unexpected(api_error{409, "duplicate_torrent", name + " (" + id.to_hex() + ") is already in the list"});
+  if (r.stream && !info)
+    return tl::unexpected(api_error{422, "invalid_stream", "\"stream\" needs the file list, which a magnet link does not have yet: "
+                                                           "set it with POST .../options once the metadata is in"});
+  if (r.stream)
+    if (auto c = check_stream(*info, *r.stream); !c) return tl::unexpected(c.error());
   if (info && r.file_priorities.size() > info->num_files())
     return tl::unexpected(bad_request("\"file_priorities\" has " + std::to_string(r.file_priorities.size()) +
                                       " entries but the torrent has " + std::to_string(info->num_files()) + " files"));
@@ -243,6 +256,7 @@ api_result<json> session_engine::add(add_request r) {
   rec.file_priorities = std::move(r.file_priorities);
   rec.strategy = r.strategy ? strategy_name(*r.strategy) : "";
   rec.peers = std::move(r.peers);
+  rec.stream = stream_to_text(r.stream);
   rec.added_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto h = start(rec, info, std::move(link));
   if (!h) return tl::unexpected(api_error{422, "add_failed", h.error().message()});
@@ -284,6 +298,8 @@ api_result<json> session_engine::status(const sha1_hash& id) {
   j["peers_given"] = (*e)->rec.peers;
   j["added_at"] = (*e)->rec.added_at;
   j["comment"] = info ? info->comment() : std::string();
+  j["stream"] = stream_json(stream_from_text((*e)->rec.stream));
+  j["pieces"] = pieces_hex((*e)->handle.have_pieces());
   return j;
 }
 
@@ -410,7 +426,18 @@ api_result<json> session_engine::add_peers(const sha1_hash& id, const std::vecto
 api_result<json> session_engine::set_options(const sha1_hash& id, const options_request& o) {
   auto e = lookup(id);
   if (!e) return tl::unexpected(e.error());
+  if (o.stream.present && o.stream.value) {  // checked before anything changes
+    if (!(*e)->info) return tl::unexpected(no_metadata(**e));
+    if (auto c = check_stream(*(*e)->info, *o.stream.value); !c) return tl::unexpected(c.error());
+  }
   auto ov = (*e)->handle.overrides();
+  if (o.stream.present) {
+    auto text = stream_to_text(o.stream.value);
+    if (auto r = store_.set_stream((*e)->rec.id, text); !r) return tl::unexpected(db_error(r.error()));
+    (*e)->rec.stream = std::move(text);
+    if (o.stream.value) (void)(*e)->handle.set_stream(to_target(*o.stream.value));
+    else (void)(*e)->handle.set_stream(std::nullopt);
+  }
   if (o.strategy.present) {
     const std::string name = o.strategy.value ? strategy_name(*o.strategy.value) : "";
     if (auto r = store_.set_strategy((*e)->rec.id, name); !r) return tl::unexpected(db_error(r.error()));

@@ -3,9 +3,10 @@
 // state_store before answering.
 //
 // A torrent added from a magnet link is stored as the link (its `torrent` column starts with
-// "magnet:") and has no `info` until the session has fetched the metadata; the first call that
-// sees the metadata (any API call, or persist_metadata() at shutdown) replaces the stored link by a
-// .torrent holding the info dict, the link's tr= trackers becoming trackers_added.
+// "magnet:") and has no `info` until the session has fetched the metadata; persist_metadata()
+// (called by the daemon on the metadata_received alert, and at shutdown) or any API call that sees
+// the metadata replaces the stored link by a .torrent holding the info dict, the link's tr=
+// trackers becoming trackers_added.
 //
 // Invariant: a torrent is in `torrents_` iff it is in the session and in daemon.db. Called only
 // from the API thread (the session's public calls are thread-safe and block for their answer).

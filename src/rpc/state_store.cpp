@@ -1,6 +1,7 @@
 // The daemon's torrent list in SQLite. See state_store.hpp.
 #include "rpc/state_store.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <ccbt/daemon.hpp>
@@ -20,7 +21,8 @@ CREATE TABLE IF NOT EXISTS torrents (
   peers TEXT NOT NULL DEFAULT '',
   added_at INTEGER NOT NULL DEFAULT 0,
   trackers_added TEXT NOT NULL DEFAULT '',
-  trackers_removed TEXT NOT NULL DEFAULT ''
+  trackers_removed TEXT NOT NULL DEFAULT '',
+  stream TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS settings (
   key TEXT PRIMARY KEY,
@@ -76,6 +78,32 @@ std::string_view as_bytes(const std::vector<std::uint8_t>& v) {
   return {reinterpret_cast<const char*>(v.data()), v.size()};
 }
 
+// Columns added after the first schema: (name, definition). A daemon.db made before one of them
+// gets it with ALTER TABLE on open (the older rows take the default).
+struct added_column {
+  const char* name;
+  const char* sql;
+};
+constexpr added_column added_columns[] = {
+    {"stream", "ALTER TABLE torrents ADD COLUMN stream TEXT NOT NULL DEFAULT ''"},
+};
+
+result<void> migrate(resume::sql::database& db) {
+  auto st = resume::sql::statement::prepare(db, "PRAGMA table_info(torrents)", "reading the torrents table's columns");
+  if (!st) return tl::unexpected(st.error());
+  std::vector<std::string> have;
+  while (true) {
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    have.emplace_back(st->column_text(1));
+  }
+  for (const auto& c : added_columns)
+    if (std::find(have.begin(), have.end(), c.name) == have.end())
+      if (auto r = db.exec(c.sql, "adding a column to the torrents table"); !r) return r;
+  return {};
+}
+
 }  // namespace
 
 result<state_store> state_store::open(const std::filesystem::path& path) {
@@ -86,13 +114,14 @@ result<state_store> state_store::open(const std::filesystem::path& path) {
   auto mode = db->query_text("PRAGMA journal_mode = WAL", "enabling WAL");
   if (!mode) return fail(mode.error());
   if (auto r = db->exec(schema, "creating the torrents table"); !r) return fail(r.error());
+  if (auto r = migrate(*db); !r) return fail(r.error());
   return state_store(std::move(*db));
 }
 
 result<std::vector<stored_torrent>> state_store::load() {
   auto st = resume::sql::statement::prepare(
       db_, "SELECT id, position, torrent, save_path, paused, file_priorities, strategy, peers, added_at, "
-           "trackers_added, trackers_removed "
+           "trackers_added, trackers_removed, stream "
            "FROM torrents ORDER BY position",
       "reading torrents");
   if (!st) return fail(st.error());
@@ -114,6 +143,7 @@ result<std::vector<stored_torrent>> state_store::load() {
     t.added_at = st->column_int(8);
     t.trackers_added = split_trackers(st->column_text(9));
     t.trackers_removed = split_lines(st->column_text(10));
+    t.stream = std::string(st->column_text(11));
     out.push_back(std::move(t));
   }
   return out;
@@ -127,7 +157,8 @@ result<std::int64_t> state_store::put(stored_torrent t) {
   }
   auto st = resume::sql::statement::prepare(
       db_, "INSERT OR REPLACE INTO torrents (id, position, torrent, save_path, paused, file_priorities, strategy, "
-           "peers, added_at, trackers_added, trackers_removed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+           "peers, added_at, trackers_added, trackers_removed, stream) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
       "storing a torrent");
   if (!st) return fail(st.error());
   st->bind_text(1, t.id)
@@ -140,7 +171,8 @@ result<std::int64_t> state_store::put(stored_torrent t) {
       .bind_text(8, join_lines(t.peers))
       .bind(9, t.added_at)
       .bind_text(10, join_trackers(t.trackers_added))
-      .bind_text(11, join_lines(t.trackers_removed));
+      .bind_text(11, join_lines(t.trackers_removed))
+      .bind_text(12, t.stream);
   if (auto r = st->run(); !r) return fail(r.error());
   return t.position;
 }
@@ -171,6 +203,14 @@ result<void> state_store::set_strategy(const std::string& id, const std::string&
   auto st = resume::sql::statement::prepare(db_, "UPDATE torrents SET strategy = ?2 WHERE id = ?1", "storing the strategy");
   if (!st) return fail(st.error());
   st->bind_text(1, id).bind_text(2, strategy);
+  if (auto r = st->run(); !r) return fail(r.error());
+  return {};
+}
+
+result<void> state_store::set_stream(const std::string& id, const std::string& stream) {
+  auto st = resume::sql::statement::prepare(db_, "UPDATE torrents SET stream = ?2 WHERE id = ?1", "storing the stream setting");
+  if (!st) return fail(st.error());
+  st->bind_text(1, id).bind_text(2, stream);
   if (auto r = st->run(); !r) return fail(r.error());
   return {};
 }

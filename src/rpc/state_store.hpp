@@ -1,6 +1,7 @@
 // state_store — the daemon's torrent list in SQLite (<state_dir>/daemon.db): for each torrent its
 // .torrent bytes, save path, paused flag, file priorities, strategy, the peers it was given and
-// its position in the list; plus settings overridden through the API.
+// its position in the list, its streaming setting; plus settings overridden through the API.
+// A daemon.db from an older version gets the columns added since (ALTER TABLE) when opened.
 //
 // Every mutation is one committed transaction before it returns (WAL, synchronous=NORMAL): once
 // the daemon answers a request, the change survives kill -9. Piece state is not here — that is the
@@ -33,6 +34,7 @@ struct stored_torrent {
   std::int64_t added_at = 0;            // unix seconds
   std::vector<std::pair<int, std::string>> trackers_added;  // (tier, url) added through the API
   std::vector<std::string> trackers_removed;                // urls removed through the API
+  std::string stream;                   // "FILE:OFFSET" to stream (stream_setting.hpp), "" = none
 };
 
 class state_store {
@@ -47,6 +49,7 @@ class state_store {
   [[nodiscard]] result<void> set_paused(const std::string& id, bool paused);
   [[nodiscard]] result<void> set_file_priorities(const std::string& id, const std::vector<std::uint8_t>& p);
   [[nodiscard]] result<void> set_strategy(const std::string& id, const std::string& strategy);
+  [[nodiscard]] result<void> set_stream(const std::string& id, const std::string& stream);
   [[nodiscard]] result<void> set_peers(const std::string& id, const std::vector<std::string>& peers);
   [[nodiscard]] result<void> set_trackers(const std::string& id, const std::vector<std::pair<int, std::string>>& added,
                                           const std::vector<std::string>& removed);

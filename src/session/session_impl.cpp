@@ -305,6 +305,7 @@ std::vector<std::string> session_impl::apply_settings(const settings& s) {
     settings_ = config::merge_live(settings_, s);
     apply_rate_settings(*bandwidth_, settings_);
     for (auto& [id, t] : std::map(torrents_)) t->on_settings_changed();
+    trim_connections();
     return changed;
   });
 }

@@ -77,6 +77,9 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   void release_half_open() { --half_open_; }
   [[nodiscard]] int half_open_count() const noexcept { return half_open_; }
   [[nodiscard]] int connection_count() const;
+  // Over settings.max_connections (a lowered limit): closes the least useful connections of all
+  // torrents (connection_trim.cpp).
+  void trim_connections();
   // The tracker client shared by every torrent's announcer (announcer.hpp).
   [[nodiscard]] announce_context& announces() noexcept { return *announce_; }
   [[nodiscard]] session_detail::bandwidth& bandwidth() noexcept { return *bandwidth_; }

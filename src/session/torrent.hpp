@@ -100,6 +100,9 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   [[nodiscard]] const torrent_overrides& overrides() const noexcept { return overrides_; }
   void set_overrides(const torrent_overrides& o);
   void on_settings_changed();  // the session's settings changed: re-apply what is not overridden
+  // Over max_connections() (a lowered limit): closes the least useful connections (connection_trim.cpp).
+  void trim_connections();
+  void append_connections(std::vector<std::shared_ptr<peer_connection>>& out) const;  // the open ones
   [[nodiscard]] int max_connections() const noexcept;
   [[nodiscard]] int unchoke_slots() const noexcept;
   [[nodiscard]] ratelimit::torrent_id bandwidth_slot() const noexcept { return bw_slot_; }

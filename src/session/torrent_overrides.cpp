@@ -38,6 +38,7 @@ void torrent::set_overrides(const torrent_overrides& o) {
 
 void torrent::on_settings_changed() {
   if (picker_) picker_->set_strategy(to_picker(overrides_.strategy.value_or(ses_.settings_ref().strategy)));
+  trim_connections();  // a lowered limit closes the excess at once
   // More connections or slots allowed: use them now rather than at the next round.
   if (state_ == torrent_state::downloading || state_ == torrent_state::seeding) {
     connect_candidates(clock::now());

@@ -40,7 +40,11 @@ struct null_engine final : engine {
       if (!valid_peer_address(s)) std::abort();
     return ok();
   }
-  api_result<json> set_options(const ccbt::sha1_hash&, const options_request&) override { return ok(); }
+  api_result<json> set_options(const ccbt::sha1_hash&, const options_request& o) override {
+    // The parser's bounds hold for what reaches the engine.
+    if (o.stream.value && (!o.stream.present || o.stream.value->offset > max_stream_offset)) std::abort();
+    return ok();
+  }
   api_result<json> trackers(const ccbt::sha1_hash&) override { return ok(); }
   api_result<json> add_tracker(const ccbt::sha1_hash&, const tracker_request& t) override {
     if (!plausible_tracker_url(t.url) || t.tier < 0) std::abort();
@@ -79,6 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The body parsers alone, too.
   (void)parse_add_request(rest);
   (void)parse_file_priorities(rest);
+  (void)stream_from_text(rest);
   (void)base64_decode(rest);
   return 0;
 }

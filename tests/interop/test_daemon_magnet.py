@@ -5,7 +5,10 @@
 - given the seeder (`peers --add`), it fetches the metadata (BEP 9), downloads, and the data matches;
 - daemon.db then holds the metainfo instead of the link; after a clean stop, with the seeder gone,
   the restarted daemon has the torrent as a normal one, complete (nothing to download, no peer);
-- a malformed magnet link is refused with the parser's message.
+- a malformed magnet link is refused with the parser's message;
+- the metadata reaches daemon.db as soon as it arrives, with no API call looking the torrent up:
+  killed with -9 right after, the daemon restarts (seeder gone) with a normal torrent, not one
+  still in downloading_metadata.
 
 Every process is bounded in time (fixtures.Child / timeout).
 """
@@ -13,6 +16,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -101,6 +105,30 @@ class DaemonMagnetTest(unittest.TestCase):
         self.assertEqual(lst[0]["progress"], 1.0)
         self.assertEqual(lst[0]["total_downloaded"], 0, "nothing downloaded again")
         self.assertFalse(dm.status("0")["magnet"])
+
+    def test_metadata_persisted_on_arrival(self):
+        dm = self.daemon.start()
+        ih = str(self.info.info_hash())
+        # The seeder sends the metadata at once but the data slowly: the torrent is mid-download
+        # when the metadata is stored. No btbt call after the add (a lookup would store it too).
+        with fixtures.lt_seeder(self.torrent, self.src, seconds=200, upload_limit=64 * 1024, name="seed-meta") as s:
+            dm.btbt("add", f"magnet:?xt=urn:btih:{ih}&dn=early", "-o", self.out, "--peer", f"127.0.0.1:{s.port}")
+            deadline = time.time() + 60
+            rows = self.stored_torrent_column()
+            while time.time() < deadline and not bytes(rows[0][0]).startswith(b"d4:info"):
+                time.sleep(0.1)
+                rows = self.stored_torrent_column()
+            self.assertTrue(bytes(rows[0][0]).startswith(b"d4:info"), "daemon.db holds the info dict without any lookup")
+            dm.kill9()
+        dm = self.daemon.start()
+        lst = dm.wait_until(lambda l: len(l) == 1 and l[0]["state"] not in ("checking", "downloading_metadata"), 60,
+                            "restored after kill -9")
+        self.assertEqual(lst[0]["id"], ih)
+        self.assertEqual(lst[0]["name"], "mtree")
+        st = dm.status("0")
+        self.assertFalse(st["magnet"])
+        self.assertEqual(st["total_size"], sum(TREE.values()))
+        self.assertLess(st["progress"], 1.0, "the seeder is gone: the download stays incomplete")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,22 @@ file_handle::~file_handle() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+std::shared_ptr<const file_mapping> file_handle::mapping(std::uint64_t end) {
+  std::lock_guard lock(map_mutex_);
+  if (mapping_ && mapping_->size() >= end) return mapping_;
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || st.st_size <= 0 || static_cast<std::uint64_t>(st.st_size) < end) return nullptr;
+  auto m = file_mapping::map(fd_, static_cast<std::uint64_t>(st.st_size));
+  if (!m) return nullptr;
+  mapping_ = std::move(*m);
+  return mapping_;
+}
+
+void file_handle::drop_mapping(const file_mapping* m) {
+  std::lock_guard lock(map_mutex_);
+  if (mapping_.get() == m) mapping_.reset();
+}
+
 result<int> open_below(const std::filesystem::path& dir, std::span<const std::string> components,
                        int access, bool create, unsigned mode) {
   const std::string rel = joined(components);

@@ -25,6 +25,7 @@
 #include <ccbt/error.hpp>
 #include <ccbt/metainfo.hpp>
 
+#include "storage/file_mapping.hpp"
 #include "storage/settings.hpp"
 
 namespace ccbt::storage {
@@ -39,9 +40,19 @@ class file_handle {
   [[nodiscard]] int fd() const noexcept { return fd_; }
   [[nodiscard]] bool writable() const noexcept { return writable_; }
 
+  // The file mapped read-only (file_mapping), covering at least [0, end): made on first use, made
+  // again (larger) when the file has grown. The handle keeps it until it is closed or the mapping is
+  // dropped; a read_view using it keeps it alive longer. Null when the file is shorter than `end` or
+  // cannot be mapped: the caller reads with pread instead. Thread-safe.
+  [[nodiscard]] std::shared_ptr<const file_mapping> mapping(std::uint64_t end);
+  // Forgets `m` if it is still the handle's mapping (found stale: the file was truncated).
+  void drop_mapping(const file_mapping* m);
+
  private:
   int fd_;
   bool writable_;
+  std::mutex map_mutex_;
+  std::shared_ptr<const file_mapping> mapping_;
 };
 
 enum class open_mode : std::uint8_t { read, write };

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <limits>
 
 #include "storage/error.hpp"
 
@@ -25,23 +26,26 @@ std::uint64_t page_size() noexcept {
 
 }  // namespace
 
-result<std::shared_ptr<const file_mapping>> file_mapping::map(int fd, std::uint64_t size) {
-  if (size == 0 || size > static_cast<std::uint64_t>(SIZE_MAX))
-    return tl::unexpected(sys_error(EINVAL, "mmap: size"));
-  void* p = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED, fd, 0);
+result<std::shared_ptr<const file_mapping>> file_mapping::map(int fd, std::uint64_t offset, std::uint64_t size) {
+  if (size == 0 || size > static_cast<std::uint64_t>(SIZE_MAX) || offset % page_size() != 0 ||
+      offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max()))
+    return tl::unexpected(sys_error(EINVAL, "mmap: window"));
+  void* p = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED, fd, static_cast<off_t>(offset));
   if (p == MAP_FAILED) return tl::unexpected(sys_error(errno, "mmap"));
   // The file is served in runs of blocks in increasing order: read ahead generously.
   (void)::madvise(p, static_cast<std::size_t>(size), MADV_SEQUENTIAL);
-  return std::shared_ptr<const file_mapping>(new file_mapping(static_cast<const char*>(p), size));
+  return std::shared_ptr<const file_mapping>(new file_mapping(static_cast<const char*>(p), offset, size));
 }
 
 file_mapping::~file_mapping() {
   ::munmap(const_cast<char*>(data_), static_cast<std::size_t>(size_));
 }
 
-result<void> file_mapping::populate(std::uint64_t offset, std::uint64_t length) const {
+result<void> file_mapping::populate(std::uint64_t file_offset, std::uint64_t length) const {
   if (length == 0) return {};
-  if (offset > size_ || length > size_ - offset) return tl::unexpected(sys_error(EFAULT, "populate: past the mapping"));
+  if (file_offset < offset_ || file_offset - offset_ > size_ || length > size_ - (file_offset - offset_))
+    return tl::unexpected(sys_error(EFAULT, "populate: outside the mapping"));
+  const std::uint64_t offset = file_offset - offset_;
   const std::uint64_t begin = offset & ~(page_size() - 1);
   auto* addr = const_cast<char*>(data_) + begin;
   const auto len = static_cast<std::size_t>(offset + length - begin);

@@ -123,7 +123,7 @@ std::optional<read_view> disk_io::impl::read_mapped(storage_state& st, std::uint
       usable = false;
       return;
     }
-    auto map = (*h)->mapping(s.file_offset + s.length);
+    auto map = (*h)->mapping(s.file_offset, s.file_offset + s.length);
     if (!map) {
       usable = false;
       return;
@@ -133,7 +133,7 @@ std::optional<read_view> disk_io::impl::read_mapped(storage_state& st, std::uint
       usable = false;
       return;
     }
-    view.add_mapped(map, map->data() + s.file_offset, static_cast<std::size_t>(s.length));
+    view.add_mapped(map, map->at(s.file_offset), static_cast<std::size_t>(s.length));
   });
   if (!usable || view.size() != length) return std::nullopt;
   mapped_reads.fetch_add(1, std::memory_order_relaxed);

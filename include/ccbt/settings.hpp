@@ -14,6 +14,9 @@ namespace ccbt {
 
 enum class piece_strategy : std::uint8_t { rarest_first, sequential, round_robin };
 enum class preallocation : std::uint8_t { none, sparse, full };
+// How seeding reads file data: pread = read into a buffer, then send it; mmap = memory-mapped files
+// sent without a copy in ccbt (pread where a file cannot be mapped).
+enum class disk_read_mode : std::uint8_t { pread, mmap };
 
 struct settings {
   // ---- network
@@ -53,6 +56,7 @@ struct settings {
   int hash_threads = 0;                      // 0 = one per core
   int file_pool_size = 256;                  // open file handles
   bool fsync_on_verify = false;              // fdatasync a piece before recording it (power-loss safety)
+  disk_read_mode read_mode = disk_read_mode::pread;  // seeding reads: pread into buffers, or mapped files
 
   // ---- rates (bytes/s, 0 = unlimited)
   std::int64_t download_rate_limit = 0;

@@ -22,6 +22,7 @@ constexpr std::int64_t tib = gib * 1024;
 
 constexpr std::array<std::string_view, 3> strategy_names = {"rarest_first", "sequential", "round_robin"};
 constexpr std::array<std::string_view, 3> prealloc_names = {"none", "sparse", "full"};
+constexpr std::array<std::string_view, 2> read_mode_names = {"pread", "mmap"};  // disk_read_mode order
 
 // "IP:PORT" with a numeric IPv4 address or a bracketed IPv6 one, as the session's listener parses it.
 std::string check_endpoint(std::string_view s) {
@@ -181,6 +182,10 @@ const descriptor table[] = {
     {{"disk", "fsync_on_verify", vt::boolean, am::restart, "", 0, 0, {},
       "Flush each piece to stable storage before recording it as verified (safe against power loss, slower)."},
      &settings::fsync_on_verify},
+    {{"disk", "read_mode", vt::choice, am::restart, "", 0, 0, read_mode_names,
+      "How seeding reads the files: pread (read into a buffer, then sent) or mmap (memory-mapped, sent to peers "
+      "without a copy in ccbt; pread where a file cannot be mapped)."},
+     &settings::read_mode},
 
     // ---- limits (rates)
     {{"limits", "download_rate", vt::size, am::live, "bytes/s", 0, tib, {},

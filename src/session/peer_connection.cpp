@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 
 #include "net/endpoint.hpp"
 #include "session/session_impl.hpp"
 #include "session/torrent.hpp"
+#include "storage/error.hpp"
 #include "wire/ut_metadata.hpp"
 
 namespace ccbt::session_detail {
@@ -521,12 +523,12 @@ void peer_connection::serve_uploads() {
     std::weak_ptr<peer_connection> weak = weak_from_this();
     const std::uint32_t piece = group.front().piece;  // read before `group` is moved into the handler
     const std::uint32_t begin = group.front().begin;
-    torrent_->session().disk().async_read(
-        torrent_->storage(), piece, begin, total, [weak, group = std::move(group)](result<storage::disk_buffer> r) {
+    torrent_->session().disk().async_read_view(
+        torrent_->storage(), piece, begin, total, [weak, group = std::move(group)](result<storage::read_view> r) {
           auto self = weak.lock();
           if (!self || self->closed_) return;
-          std::shared_ptr<const storage::disk_buffer> buffer;
-          if (r) buffer = std::make_shared<const storage::disk_buffer>(std::move(*r));
+          std::shared_ptr<const storage::read_view> buffer;
+          if (r) buffer = std::make_shared<const storage::read_view>(std::move(*r));
           for (const auto& job : group) {
             auto it = std::find_if(self->reading_.begin(), self->reading_.end(),
                                    [&](const upload_job& u) { return u.same(job.piece, job.begin, job.length); });
@@ -598,7 +600,8 @@ net::awaitable<void> peer_connection::write_loop() {
     for (auto& it : send_queue_) {
       if (items == 64 || bytes >= max_bytes || (protocol_only && it.buffer)) break;
       if (!it.head.empty()) bufs.emplace_back(it.head.data(), it.head.size());
-      if (it.length != 0) bufs.emplace_back(it.payload(), it.length);
+      if (it.length != 0)
+        it.buffer->for_each(it.offset, it.length, [&](const char* p, std::size_t n) { bufs.emplace_back(p, n); });
       bytes += it.head.size() + it.length;
       ++items;
     }
@@ -612,6 +615,13 @@ net::awaitable<void> peer_connection::write_loop() {
     auto [ec, n] = co_await asio::async_write(socket_, bufs, use_nothrow);
     writing_items_ = 0;
     if (closed_) co_return;
+    if (ec == asio::error::fault) {
+      // A payload from a file mapping whose file was truncated behind our back: the kernel's copy
+      // failed (no SIGBUS: ccbt never touches mapped bytes). A read error, like a failed pread.
+      torrent_->on_read_error(storage::sys_error(EFAULT, "send from a mapped file (truncated?)"));
+      disconnect("disk read failed: a file being sent was truncated (EFAULT)");
+      co_return;
+    }
     if (ec) {
       disconnect("write: " + ec.message());
       co_return;

@@ -23,6 +23,7 @@
 #include "session/bandwidth.hpp"
 #include "session/rate.hpp"
 #include "storage/disk_buffer.hpp"
+#include "storage/read_view.hpp"
 #include "wire/decoder.hpp"
 #include "wire/extension_handshake.hpp"
 #include "wire/handshake.hpp"
@@ -104,13 +105,12 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
     }
   };
   // One entry of the send queue: protocol bytes, optionally followed by a block payload — a slice of
-  // a disk buffer that several blocks of one coalesced read share.
+  // the read_view (file mappings or a disk buffer) that several blocks of one coalesced read share.
   struct send_item {
     std::string head;
-    std::shared_ptr<const storage::disk_buffer> buffer;
+    std::shared_ptr<const storage::read_view> buffer;
     std::size_t offset = 0;
     std::size_t length = 0;
-    [[nodiscard]] const char* payload() const noexcept { return buffer ? buffer->data() + offset : nullptr; }
   };
 
   net::awaitable<void> run(std::optional<wire::handshake_parser> theirs);

@@ -34,6 +34,7 @@ storage::disk_settings disk_settings_from(const settings& s) {
                : s.prealloc == preallocation::full ? storage::preallocation::full
                                                    : storage::preallocation::sparse;
   d.sync = s.fsync_on_verify ? storage::sync_mode::piece : storage::sync_mode::none;
+  d.reads = s.read_mode == disk_read_mode::pread ? storage::read_mode::pread : storage::read_mode::mmap;
   return d;
 }
 

@@ -51,6 +51,7 @@ disk_io::impl::impl(const disk_settings& s, executor p)
   cfg.write_buffer_low_watermark = std::min(cfg.write_buffer_low_watermark, cfg.write_buffer_bytes - block_size);
   if (cfg.max_read_bytes == 0) cfg.max_read_bytes = block_size;
   lanes_on = cfg.hash_lanes >= 2 && crypto::sha1_lanes::available();
+  if constexpr (sizeof(void*) < 8) cfg.reads = read_mode::pread;  // address space too small to map files
 }
 
 void disk_io::impl::flush_outbox(outbox& out) {
@@ -319,78 +320,6 @@ result<void> disk_io::async_write(storage_index s, std::uint32_t piece, std::uin
   return {};
 }
 
-void disk_io::async_read(storage_index s, std::uint32_t piece, std::uint32_t offset, std::uint32_t length,
-                         std::function<void(result<disk_buffer>)> handler) {
-  auto& d = *impl_;
-  outbox out;
-  {
-    std::lock_guard lock(d.m);
-    storage_state* st = d.find_locked(s);
-    ccbt::error err;
-    if (st == nullptr) {
-      err = storage_error(errc::unknown_storage);
-    } else if (st->removing) {
-      err = storage_error(errc::storage_removed);
-    } else {
-      const auto& info = *st->cfg->info;
-      const std::uint32_t size = info.piece_size(piece);
-      if (piece >= info.num_pieces()) {
-        err = storage_error(errc::invalid_piece, "piece " + std::to_string(piece));
-      } else if (length == 0 || length > d.cfg.max_read_bytes || offset >= size || length > size - offset) {
-        err = storage_error(errc::invalid_read,
-                            "piece " + std::to_string(piece) + " offset " + std::to_string(offset));
-      } else {
-        d.push_job(*st, true, [&d, st, piece, offset, length, h = std::move(handler)]() mutable {
-          disk_buffer buf = d.pool.allocate(length);
-          std::vector<std::pair<std::uint32_t, std::uint32_t>> holes;  // piece-relative [begin, end)
-          std::shared_ptr<const storage_config> config;
-          {
-            std::lock_guard l(d.m);
-            config = st->cfg;
-            auto it = st->pieces.find(piece);
-            const piece_state* ps = it == st->pieces.end() ? nullptr : it->second.get();
-            const std::uint32_t end = offset + length;
-            for (std::uint32_t b = offset / block_size; b * block_size < end; ++b) {
-              const std::uint32_t lo = std::max(offset, b * block_size);
-              const std::uint32_t hi = std::min(end, b * block_size + block_size);
-              if (ps != nullptr && !ps->slots[b].buf.empty()) {
-                std::memcpy(buf.data() + (lo - offset), ps->slots[b].buf.data() + (lo - b * block_size), hi - lo);
-              } else if (!holes.empty() && holes.back().second == lo) {
-                holes.back().second = hi;
-              } else {
-                holes.emplace_back(lo, hi);
-              }
-            }
-          }
-          result<disk_buffer> r;
-          const std::uint64_t start = std::uint64_t{piece} * config->info->piece_length();
-          for (const auto& [lo, hi] : holes) {
-            auto rr = read_range(d.env(), *config, start + lo, buf.data() + (lo - offset), hi - lo);
-            if (!rr) {
-              r = tl::unexpected(std::move(rr.error()));
-              break;
-            }
-          }
-          if (r) {
-            d.bytes_read.fetch_add(length, std::memory_order_relaxed);
-            r = std::move(buf);
-          }
-          outbox o;
-          post_result(o, std::move(h), std::move(r));
-          {
-            std::lock_guard l(d.m);
-            d.job_done_locked(*st, o);
-          }
-          d.flush_outbox(o);
-        });
-        return;
-      }
-    }
-    post_result<result<disk_buffer>>(out, std::move(handler), tl::unexpected(std::move(err)));
-  }
-  d.flush_outbox(out);
-}
-
 void disk_io::async_check_piece(storage_index s, std::uint32_t piece, std::function<void(piece_result)> handler) {
   auto& d = *impl_;
   outbox out;
@@ -533,6 +462,7 @@ disk_stats disk_io::stats() const {
   s.bytes_written = d.counters.bytes_written.load();
   s.write_ops = d.counters.write_ops.load();
   s.read_ops = d.counters.read_ops.load();
+  s.mapped_reads = d.mapped_reads.load();
   s.bytes_read = d.bytes_read.load();
   s.read_backs = d.read_backs.load();
   s.pieces_passed = d.pieces_passed.load();

@@ -37,6 +37,7 @@
 #include <ccbt/metainfo.hpp>
 
 #include "storage/disk_buffer.hpp"
+#include "storage/read_view.hpp"
 #include "storage/settings.hpp"
 
 namespace ccbt::storage {
@@ -76,6 +77,7 @@ struct disk_stats {
   std::uint64_t write_ops = 0;          // pwritev calls
   std::uint64_t bytes_read = 0;         // bytes served by async_read (memory + disk)
   std::uint64_t read_ops = 0;           // pread calls (async_read, read-backs, recheck)
+  std::uint64_t mapped_reads = 0;       // async_read_view answered from file mappings (no copy)
   std::uint64_t read_backs = 0;         // blocks read back from disk to finish a piece's hash
   std::uint64_t pieces_passed = 0;
   std::uint64_t pieces_failed = 0;      // hash mismatches
@@ -128,6 +130,11 @@ class disk_io {
   // Reads [offset, offset + length) of a piece (buffered blocks included; pad bytes are zeros).
   void async_read(storage_index s, std::uint32_t piece, std::uint32_t offset, std::uint32_t length,
                   std::function<void(result<disk_buffer>)> handler);
+  // The same bytes for sending (seeding): with read_mode::mmap, segments of the files' mappings
+  // (populated on the worker, never copied; pad bytes from a shared zero page), else — pread mode, a
+  // buffered block in the range, a file that cannot be mapped — one buffer read as async_read does.
+  void async_read_view(storage_index s, std::uint32_t piece, std::uint32_t offset, std::uint32_t length,
+                       std::function<void(result<read_view>)> handler);
   // Verifies a piece from the hashes accumulated as its blocks arrived, reading back whatever is
   // not in memory (a piece with no buffered blocks is checked entirely from disk). Call once all
   // of its blocks were passed to async_write. Posts the verdict (see piece_status).

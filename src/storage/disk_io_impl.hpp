@@ -119,6 +119,7 @@ struct disk_io::impl {
 
   std::atomic<std::uint64_t> read_backs{0};
   std::atomic<std::uint64_t> bytes_read{0};
+  std::atomic<std::uint64_t> mapped_reads{0};
   std::atomic<std::uint64_t> pieces_passed{0};
   std::atomic<std::uint64_t> pieces_failed{0};
   std::atomic<std::uint64_t> hash_ns{0};
@@ -141,6 +142,12 @@ struct disk_io::impl {
   void release_buffer_locked(piece_state& ps, block_slot& slot);
   void fifo_update_locked(piece_state& ps);
   void erase_piece_locked(piece_state& ps);
+
+  // read_job.cpp (worker side of async_read / async_read_view)
+  [[nodiscard]] result<disk_buffer> read_copy(storage_state& st, std::uint32_t piece, std::uint32_t offset,
+                                              std::uint32_t length);
+  [[nodiscard]] std::optional<read_view> read_mapped(storage_state& st, std::uint32_t piece, std::uint32_t offset,
+                                                     std::uint32_t length);
 
   // piece_job.cpp
   [[nodiscard]] piece_state& piece_locked(storage_state& st, std::uint32_t piece);

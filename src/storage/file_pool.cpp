@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string_view>
 #include <system_error>
@@ -60,6 +61,31 @@ class fd_guard {
 
 file_handle::~file_handle() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+std::shared_ptr<const file_mapping> file_handle::mapping(std::uint64_t begin, std::uint64_t end) {
+  std::lock_guard lock(map_mutex_);
+  for (auto it = windows_.begin(); it != windows_.end(); ++it) {
+    if ((*it)->covers(begin, end)) {
+      std::rotate(windows_.begin(), it, it + 1);
+      return windows_.front();
+    }
+  }
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || st.st_size <= 0 || static_cast<std::uint64_t>(st.st_size) < end) return nullptr;
+  const std::uint64_t w0 = begin / mapping_window * mapping_window;
+  const std::uint64_t w1 = std::min(static_cast<std::uint64_t>(st.st_size),
+                                    (end + mapping_window - 1) / mapping_window * mapping_window);
+  auto m = file_mapping::map(fd_, w0, w1 - w0);
+  if (!m) return nullptr;
+  windows_.insert(windows_.begin(), std::move(*m));
+  if (windows_.size() > max_windows) windows_.pop_back();  // unmapped once no read_view holds it
+  return windows_.front();
+}
+
+void file_handle::drop_mapping(const file_mapping* m) {
+  std::lock_guard lock(map_mutex_);
+  std::erase_if(windows_, [&](const auto& w) { return w.get() == m; });
 }
 
 result<int> open_below(const std::filesystem::path& dir, std::span<const std::string> components,

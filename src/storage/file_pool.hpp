@@ -21,10 +21,12 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <ccbt/error.hpp>
 #include <ccbt/metainfo.hpp>
 
+#include "storage/file_mapping.hpp"
 #include "storage/settings.hpp"
 
 namespace ccbt::storage {
@@ -39,9 +41,26 @@ class file_handle {
   [[nodiscard]] int fd() const noexcept { return fd_; }
   [[nodiscard]] bool writable() const noexcept { return writable_; }
 
+  // Mappings (file_mapping) are made in windows of mapping_window bytes (aligned; a range that
+  // crosses a boundary gets a window covering it) and the handle keeps the last max_windows used;
+  // the mapped pages a process counts in its RSS stay bounded by that (plus what sends in flight
+  // hold), whatever the size of the file.
+  static constexpr std::uint64_t mapping_window = std::uint64_t{4} << 20;
+  static constexpr std::size_t max_windows = 4;
+
+  // A read-only mapping of the file covering [begin, end): a window the handle keeps, or a new one.
+  // A read_view using it keeps it alive after the handle dropped it or was closed. Null when the
+  // file is shorter than `end` or cannot be mapped: the caller reads with pread instead.
+  // Thread-safe.
+  [[nodiscard]] std::shared_ptr<const file_mapping> mapping(std::uint64_t begin, std::uint64_t end);
+  // Forgets `m` if the handle still keeps it (found stale: the file was truncated).
+  void drop_mapping(const file_mapping* m);
+
  private:
   int fd_;
   bool writable_;
+  std::mutex map_mutex_;
+  std::vector<std::shared_ptr<const file_mapping>> windows_;  // most recently used first
 };
 
 enum class open_mode : std::uint8_t { read, write };

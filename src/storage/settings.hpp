@@ -23,6 +23,14 @@ enum class sync_mode : std::uint8_t {
   piece,  // additionally fdatasync every file a piece touches before reporting it passed
 };
 
+// How async_read_view (seeding) gets file bytes.
+enum class read_mode : std::uint8_t {
+  mmap,   // the files are memory-mapped; the bytes go from the page cache to the socket (one copy,
+          // in the kernel's sendmsg), pread where a file cannot be mapped (not on 32-bit)
+  pread,  // pread into a pooled buffer, then sendmsg from it (two copies; as fast here: default,
+          // see docs/design/storage.md)
+};
+
 struct disk_settings {
   // Worker threads executing writes, reads and incremental hashing (0: 2..4 by core count).
   unsigned disk_threads = 0;
@@ -56,6 +64,7 @@ struct disk_settings {
   // Bytes of free 16 KiB buffers the buffer pool keeps for reuse.
   std::size_t buffer_pool_cache_bytes = std::size_t{8} << 20;
   preallocation prealloc = preallocation::sparse;
+  read_mode reads = read_mode::pread;
   sync_mode sync = sync_mode::none;
   // Bytes a recheck thread reads per request (whole pieces; at least one piece).
   std::size_t recheck_read_bytes = std::size_t{4} << 20;

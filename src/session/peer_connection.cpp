@@ -498,9 +498,10 @@ void peer_connection::set_choked(bool choke) {
 void peer_connection::serve_uploads() {
   // A few disk reads in flight per peer; the send queue bounds what waits for the socket. Requests
   // for consecutive blocks of one piece (what peers usually send) are read together: one disk job
-  // and one completion for up to max_coalesced_bytes instead of one per 16 KiB block.
+  // and one completion for up to max_coalesced_bytes (1 MiB: 4x fewer disk jobs and thread wake-ups
+  // than 256 KiB, measured) instead of one per 16 KiB block.
   constexpr std::size_t max_reads_in_flight = 8;
-  constexpr std::uint32_t max_coalesced_bytes = 256 * 1024;
+  constexpr std::uint32_t max_coalesced_bytes = 1024 * 1024;
   // Under an upload limit the queue holds about a second of it: what is queued delays our own
   // protocol messages (requests!) behind it.
   const std::size_t queue_cap =

@@ -3,8 +3,9 @@
 // Pieces are taken in chunks of recheck_read_bytes (whole pieces) from a shared counter, so each
 // thread reads large contiguous ranges (one pread per file per chunk) and the threads stay busy
 // until the end whatever the speed of each chunk. The job's own worker thread takes part.
-// v1-only torrents on CPUs with AVX-512 read up to 16 pieces per chunk (at most 256 MiB of
-// buffers over all threads) and hash them together with crypto::sha1_lanes.
+// v1-only torrents on CPUs with AVX-512 take chunks of up to 16 pieces and hash them together with
+// crypto::sha1_lanes, reading the pieces side by side 64 KiB at a time (one 1 MiB buffer per
+// thread, whatever the piece size); a chunk with a missing or short file is redone piece by piece.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -65,12 +66,10 @@ void disk_io::impl::run_recheck(storage_state& st, std::uint64_t gen, recheck_pr
   auto per_chunk = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, cfg.recheck_read_bytes / plen));
   // Lanes: whole pieces of a v1-only torrent, a multiple of 64 bytes long.
   const bool v1_only = info.is_v1() && geometry(info, 0).v2_leaves == 0;
-  const unsigned threads_wanted = std::max(1u, cfg.recheck_threads);
-  const std::uint64_t lane_budget = (std::uint64_t{256} << 20) / threads_wanted;
-  const auto lane_width = static_cast<std::uint32_t>(std::min<std::uint64_t>(
-      {cfg.hash_lanes, crypto::sha1_lanes::max_lanes, lane_budget / plen}));
+  const auto lane_width = std::min<std::uint32_t>(cfg.hash_lanes, crypto::sha1_lanes::max_lanes);
+  constexpr std::uint64_t lane_step = 64 * 1024;  // bytes of each piece read per round
   const bool use_lanes = lanes_on && v1_only && plen % crypto::sha1_lanes::block_bytes == 0 && lane_width >= 2;
-  if (use_lanes) per_chunk = std::max(per_chunk, lane_width);
+  if (use_lanes) per_chunk = lane_width;
   const std::uint32_t chunks = (n + per_chunk - 1) / per_chunk;
   const std::uint32_t step = std::max<std::uint32_t>(1, n / 100);
 
@@ -90,7 +89,11 @@ void disk_io::impl::run_recheck(storage_state& st, std::uint64_t gen, recheck_pr
   };
 
   auto work = [&] {
-    std::unique_ptr<char[]> buf(new char[per_chunk * plen]);
+    // Lanes: lane_width slots of lane_step bytes; otherwise whole chunks (and the lanes' fallback
+    // reads one piece at a time).
+    const std::uint64_t buf_bytes = use_lanes ? std::max<std::uint64_t>(lane_width * std::min(lane_step, plen), plen)
+                                              : per_chunk * plen;
+    std::unique_ptr<char[]> buf(new char[buf_bytes]);
     std::vector<sha256_hash> leaves;
     std::uint64_t ns = 0;
     std::uint64_t bytes = 0;
@@ -108,31 +111,47 @@ void disk_io::impl::run_recheck(storage_state& st, std::uint64_t gen, recheck_pr
             std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count());
         bytes += info.piece_size(p);
       };
-      if (auto r = read_range(io, *config, start, buf.get(), len)) {
-        std::uint32_t p = first;
-        if (use_lanes) {
-          // Full-length pieces in groups of up to lane_width; the short last piece goes alone.
-          std::uint32_t full = last;
-          if (info.piece_size(last - 1) != plen) --full;
-          while (full - p >= 2) {
-            const std::uint32_t k = std::min(full - p, lane_width);
-            const auto t0 = clock::now();
-            crypto::sha1_lanes h(k);
-            std::array<const std::byte*, crypto::sha1_lanes::max_lanes> ptrs{};
+      // Lanes: the chunk's full-length pieces side by side, lane_step bytes of each per round.
+      // Returns false when a read failed (the chunk is then redone piece by piece below).
+      auto hash_lanes = [&]() -> bool {
+        std::uint32_t full = last;
+        if (info.piece_size(last - 1) != plen) --full;  // the short last piece goes alone
+        const std::uint32_t k = full - first;
+        if (k >= 2) {
+          const std::uint64_t slot = std::min(lane_step, plen);
+          crypto::sha1_lanes h(k);
+          std::array<const std::byte*, crypto::sha1_lanes::max_lanes> ptrs{};
+          for (std::uint32_t i = 0; i < k; ++i) ptrs[i] = reinterpret_cast<const std::byte*>(buf.get() + i * slot);
+          for (std::uint64_t off = 0; off < plen; off += slot) {
+            const std::uint64_t n_bytes = std::min(slot, plen - off);
             for (std::uint32_t i = 0; i < k; ++i)
-              ptrs[i] = reinterpret_cast<const std::byte*>(buf.get() + (p + i - first) * plen);
-            h.update(ptrs, plen);
-            std::array<sha1_hash, crypto::sha1_lanes::max_lanes> out{};
-            h.finish(out);
-            for (std::uint32_t i = 0; i < k; ++i) valid[p + i] = out[i] == info.piece_hash_v1(p + i) ? 1 : 0;
+              if (!read_range(io, *config, (first + i) * plen + off, buf.get() + i * slot, n_bytes)) return false;
+            const auto t0 = clock::now();
+            h.update(ptrs, static_cast<std::size_t>(n_bytes));
             ns += static_cast<std::uint64_t>(
                 std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count());
-            bytes += std::uint64_t{k} * plen;
-            lane_pieces.fetch_add(k, std::memory_order_relaxed);
-            p += k;
           }
+          std::array<sha1_hash, crypto::sha1_lanes::max_lanes> out{};
+          h.finish(out);
+          for (std::uint32_t i = 0; i < k; ++i) valid[first + i] = out[i] == info.piece_hash_v1(first + i) ? 1 : 0;
+          bytes += std::uint64_t{k} * plen;
+          lane_pieces.fetch_add(k, std::memory_order_relaxed);
         }
-        for (; p < last; ++p) check(p, buf.get() + (p - first) * plen);
+        for (std::uint32_t p = k >= 2 ? full : first; p < last; ++p) {
+          if (!read_range(io, *config, p * plen, buf.get(), info.piece_size(p))) return false;
+          check(p, buf.get());
+        }
+        return true;
+      };
+      result<void> r;
+      if (use_lanes) {
+        if (!hash_lanes()) r = tl::unexpected(storage_error(errc::file_too_short, "recheck"));
+      } else {
+        r = read_range(io, *config, start, buf.get(), len);
+      }
+      if (r) {
+        if (!use_lanes)
+          for (std::uint32_t p = first; p < last; ++p) check(p, buf.get() + (p - first) * plen);
       } else if (data_missing(r.error())) {
         // Some file of the chunk is missing or short: sort it out piece by piece.
         for (std::uint32_t p = first; p < last && !stop.load(); ++p) {

@@ -1,5 +1,6 @@
 #include "storage/disk_buffer.hpp"
 
+#include <bit>
 #include <cassert>
 #include <new>
 #include <utility>
@@ -76,7 +77,11 @@ buffer_pool::buffer_pool(std::size_t cache_bytes) : state_(std::make_shared<deta
 }
 
 disk_buffer buffer_pool::allocate(std::size_t size) {
-  const std::size_t capacity = size <= block_bytes ? block_bytes : size;
+  // Larger buffers are rounded up to a power of two so that reads of varying lengths (coalesced
+  // runs of requested blocks) reuse each other's buffers: exact sizes rarely repeat, and a fresh
+  // allocation of 1 MiB is an mmap whose pages all fault in again (measured: 150-220k page faults
+  // per GiB seeded).
+  const std::size_t capacity = size <= block_bytes ? block_bytes : std::bit_ceil(size);
   char* p = nullptr;
   {
     std::lock_guard lock(state_->mutex);

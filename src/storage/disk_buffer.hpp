@@ -4,8 +4,8 @@
 // disk_io::async_write (no copy); async_read hands back a disk_buffer the session sends with
 // scatter-gather I/O and then drops. Buffers of up to 16 KiB come from the pool's free list
 // (4 KiB aligned, reused); larger ones (coalesced reads for seeding, usually of one size) are
-// allocated with their exact size and kept in a second free list, reused for the same size — the
-// allocator would otherwise keep growing its heap for them. Each list holds at most the pool's
+// allocated with their size rounded up to a power of two and kept in a second free list, reused for
+// the same size class — the allocator would otherwise map and fault them in again each time. Each list holds at most the pool's
 // cache bytes. A buffer keeps its pool's state alive, so it may outlive the disk_io that gave it
 // out. The pool is thread-safe.
 #pragma once

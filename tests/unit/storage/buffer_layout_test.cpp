@@ -23,9 +23,10 @@ TEST(buffer_pool, reuses_block_buffers_and_counts_bytes_in_use) {
     EXPECT_EQ(a.capacity(), buffer_pool::block_bytes);
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a.data()) % 4096, 0u);
     EXPECT_EQ(pool.in_use_bytes(), 2 * buffer_pool::block_bytes);
-    auto c = pool.allocate(100000);  // larger: not pooled
-    EXPECT_EQ(c.capacity(), 100000u);
-    EXPECT_EQ(pool.in_use_bytes(), 2 * buffer_pool::block_bytes + 100000);
+    auto c = pool.allocate(100000);  // larger: the next power of two, from the large list
+    EXPECT_EQ(c.size(), 100000u);
+    EXPECT_EQ(c.capacity(), 131072u);
+    EXPECT_EQ(pool.in_use_bytes(), 2 * buffer_pool::block_bytes + 131072);
     disk_buffer moved = std::move(b);
     EXPECT_TRUE(b.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty
     EXPECT_EQ(moved.size(), buffer_pool::block_bytes);
@@ -40,7 +41,7 @@ TEST(buffer_pool, reuses_block_buffers_and_counts_bytes_in_use) {
   EXPECT_EQ(pool.allocations(), before + 1);
 }
 
-TEST(buffer_pool, reuses_larger_buffers_of_the_same_size_within_its_cache_bound) {
+TEST(buffer_pool, reuses_larger_buffers_of_the_same_size_class_within_its_cache_bound) {
   constexpr std::size_t big = 256 * 1024;
   buffer_pool pool(2 * big);
   {
@@ -57,10 +58,14 @@ TEST(buffer_pool, reuses_larger_buffers_of_the_same_size_within_its_cache_bound)
   auto d = pool.allocate(big);
   EXPECT_EQ(pool.allocations(), before);      // reused
   EXPECT_EQ(d.capacity(), big);
-  auto e = pool.allocate(big - 4096);          // another size: a fresh buffer of exactly that size
+  auto e = pool.allocate(big - 4096);          // same size class: reuses the other cached one
+  EXPECT_EQ(pool.allocations(), before);
+  EXPECT_EQ(e.capacity(), big);
+  EXPECT_EQ(e.size(), big - 4096);
+  EXPECT_EQ(pool.cached_large_bytes(), 0u);
+  auto f = pool.allocate(big + 1);             // the next class: a fresh buffer
   EXPECT_EQ(pool.allocations(), before + 1);
-  EXPECT_EQ(e.capacity(), big - 4096);
-  EXPECT_EQ(pool.cached_large_bytes(), big);
+  EXPECT_EQ(f.capacity(), 2 * big);
 }
 
 TEST(buffer_pool, buffer_outlives_its_pool) {

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+import unittest
 
 import fixtures
 
@@ -95,3 +96,40 @@ class Daemon:
                 return last
             time.sleep(0.2)
         raise AssertionError(f"{what}: not reached in {timeout} s; list: {last}")
+
+
+class DaemonTestCase(unittest.TestCase):
+    """A temporary folder (self.tmp.path) with out/ (self.out) and a Daemon on state/ (self.daemon,
+    not started). Subclasses write their content and torrents in make_content(d) and name the folder
+    with `prefix`. tearDown stops the daemon and removes the folder."""
+
+    prefix = "ccbt-daemon-"
+
+    def make_content(self, d):
+        pass
+
+    def single_file_torrent(self, d, name, size, seed, piece):
+        """Writes d/src/<name> (random, `size` bytes) and its v1 torrent d/<stem>.torrent: sets
+        self.src, self.torrent and self.info."""
+        self.src = os.path.join(d, "src")
+        os.makedirs(self.src, exist_ok=True)
+        fixtures.write_random_file(os.path.join(self.src, name), size, seed=seed)
+        self.torrent = os.path.join(d, os.path.splitext(name)[0] + ".torrent")
+        data, self.info = fixtures.make_torrent(os.path.join(self.src, name), piece, kind="v1")
+        with open(self.torrent, "wb") as f:
+            f.write(data)
+
+    def setUp(self):
+        self.tmp = fixtures.TempDir(prefix=self.prefix)
+        d = self.tmp.path
+        self.make_content(d)
+        self.state = os.path.join(d, "state")
+        self.out = os.path.join(d, "out")
+        os.makedirs(self.out)
+        self.daemon = Daemon(self.state)
+
+    def tearDown(self):
+        try:
+            self.daemon.stop()
+        finally:
+            self.tmp.__exit__(None, None, None)

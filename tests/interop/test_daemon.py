@@ -17,7 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixtures  # noqa: E402
-from daemon_util import Daemon  # noqa: E402
+from daemon_util import Daemon, DaemonTestCase  # noqa: E402
 
 PIECE = 64 * 1024
 TREE = {"a.bin": 1_000_003, "sub/b.bin": 2_345_678, "sub/empty": 0}
@@ -38,10 +38,10 @@ def gone_or_zombie(pid, timeout=10):
     return False
 
 
-class DaemonTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = fixtures.TempDir(prefix="ccbt-daemon-")
-        d = self.tmp.path
+class DaemonTest(DaemonTestCase):
+    prefix = "ccbt-daemon-"
+
+    def make_content(self, d):
         self.src = os.path.join(d, "src")
         fixtures.write_tree(os.path.join(self.src, "tree"), TREE, seed=5)
         fixtures.write_random_file(os.path.join(self.src, "single.bin"), SINGLE, 11)
@@ -51,16 +51,6 @@ class DaemonTest(unittest.TestCase):
             data, _ = fixtures.make_torrent(os.path.join(self.src, content), PIECE, kind="v1")
             with open(path, "wb") as f:
                 f.write(data)
-        self.state = os.path.join(d, "state")
-        self.out = os.path.join(d, "out")
-        os.makedirs(self.out)
-        self.daemon = Daemon(self.state)
-
-    def tearDown(self):
-        try:
-            self.daemon.stop()
-        finally:
-            self.tmp.__exit__(None, None, None)
 
     def restart(self, kill):
         if kill:

@@ -15,34 +15,18 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixtures  # noqa: E402
-from daemon_util import Daemon  # noqa: E402
+from daemon_util import DaemonTestCase  # noqa: E402
 
 PIECE = 32 * 1024
 SIZE = 6 * 1024 * 1024
 RATE = 256 * 1024  # each seeder's upload limit: the download lasts long enough to watch
 
 
-class DaemonConnLimitTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = fixtures.TempDir(prefix="ccbt-daemon-connlimit-")
-        d = self.tmp.path
-        self.src = os.path.join(d, "src")
-        os.makedirs(self.src)
-        fixtures.write_random_file(os.path.join(self.src, "big.bin"), SIZE, seed=33)
-        self.torrent = os.path.join(d, "big.torrent")
-        data, self.info = fixtures.make_torrent(os.path.join(self.src, "big.bin"), PIECE, kind="v1")
-        with open(self.torrent, "wb") as f:
-            f.write(data)
-        self.state = os.path.join(d, "state")
-        self.out = os.path.join(d, "out")
-        os.makedirs(self.out)
-        self.daemon = Daemon(self.state)
+class DaemonConnLimitTest(DaemonTestCase):
+    prefix = "ccbt-daemon-connlimit-"
 
-    def tearDown(self):
-        try:
-            self.daemon.stop()
-        finally:
-            self.tmp.__exit__(None, None, None)
+    def make_content(self, d):
+        self.single_file_torrent(d, "big.bin", SIZE, 33, PIECE)
 
     def peers(self, dm):
         return json.loads(dm.btbt("peers", "0", "--json").stdout)["peers"]

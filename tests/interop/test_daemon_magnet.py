@@ -21,32 +21,22 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixtures  # noqa: E402
-from daemon_util import Daemon  # noqa: E402
+from daemon_util import DaemonTestCase  # noqa: E402
 
 PIECE = 32 * 1024
 TREE = {"m1.bin": 700_001, "d/m2.bin": 333_333}
 
 
-class DaemonMagnetTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = fixtures.TempDir(prefix="ccbt-daemon-magnet-")
-        d = self.tmp.path
+class DaemonMagnetTest(DaemonTestCase):
+    prefix = "ccbt-daemon-magnet-"
+
+    def make_content(self, d):
         self.src = os.path.join(d, "src")
         fixtures.write_tree(os.path.join(self.src, "mtree"), TREE, seed=9)
         self.torrent = os.path.join(d, "mtree.torrent")
         data, self.info = fixtures.make_torrent(os.path.join(self.src, "mtree"), PIECE, kind="v1")
         with open(self.torrent, "wb") as f:
             f.write(data)
-        self.state = os.path.join(d, "state")
-        self.out = os.path.join(d, "out")
-        os.makedirs(self.out)
-        self.daemon = Daemon(self.state)
-
-    def tearDown(self):
-        try:
-            self.daemon.stop()
-        finally:
-            self.tmp.__exit__(None, None, None)
 
     def stored_torrent_column(self):
         db = sqlite3.connect(os.path.join(self.state, "daemon.db"), timeout=5)

@@ -11,7 +11,6 @@ libtorrent seeder:
 
 Every process and wait is bounded in time.
 """
-import json
 import os
 import sys
 import time
@@ -19,7 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixtures  # noqa: E402
-from daemon_util import Daemon  # noqa: E402
+from daemon_util import DaemonTestCase  # noqa: E402
 
 PIECE = 64 * 1024
 SIZE = 16 * 1024 * 1024
@@ -32,27 +31,11 @@ def have(pieces_hex, i):
     return (int(pieces_hex[i // 4], 16) >> (3 - i % 4)) & 1 == 1
 
 
-class DaemonStreamTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = fixtures.TempDir(prefix="ccbt-daemon-stream-")
-        d = self.tmp.path
-        self.src = os.path.join(d, "src")
-        os.makedirs(self.src)
-        fixtures.write_random_file(os.path.join(self.src, "movie.bin"), SIZE, seed=21)
-        self.torrent = os.path.join(d, "movie.torrent")
-        data, self.info = fixtures.make_torrent(os.path.join(self.src, "movie.bin"), PIECE, kind="v1")
-        with open(self.torrent, "wb") as f:
-            f.write(data)
-        self.state = os.path.join(d, "state")
-        self.out = os.path.join(d, "out")
-        os.makedirs(self.out)
-        self.daemon = Daemon(self.state)
+class DaemonStreamTest(DaemonTestCase):
+    prefix = "ccbt-daemon-stream-"
 
-    def tearDown(self):
-        try:
-            self.daemon.stop()
-        finally:
-            self.tmp.__exit__(None, None, None)
+    def make_content(self, d):
+        self.single_file_torrent(d, "movie.bin", SIZE, 21, PIECE)
 
     def stream_of(self, dm):
         return dm.status("0")["stream"]

@@ -275,29 +275,37 @@ class Peers:
         self.torrent = torrent
         self.data_dir = data_dir
 
+    def pinned(self, role, argv):
+        """With --pin: seeders on CPU 0 and downloaders on CPU 1 (taskset execs the program, so the
+        measured pid is unchanged), the same for both clients, so that the loopback receive work is
+        charged the same way in every run instead of following the scheduler's placement."""
+        if not self.args.pin:
+            return argv
+        return ["taskset", "-c", "0" if role == "seed" else "1"] + list(argv)
+
     def lt_seeder(self):
-        return Proc("lt-seeder", [fixtures.PYTHON, fixtures.LT_PEER, "seed", "--torrent", self.torrent,
+        return Proc("lt-seeder", self.pinned("seed", [fixtures.PYTHON, fixtures.LT_PEER, "seed", "--torrent", self.torrent,
                                   "--data", self.data_dir, "--port", "0",
-                                  "--seconds", str(self.args.timeout * 2)], self.args.timeout * 2)
+                                  "--seconds", str(self.args.timeout * 2)]), self.args.timeout * 2)
 
     def ccbt_seeder(self):
-        return Proc("ccbt-seeder", [self.args.ccbt, "seed", self.torrent, "--data", self.data_dir,
+        return Proc("ccbt-seeder", self.pinned("seed", [self.args.ccbt, "seed", self.torrent, "--data", self.data_dir,
                                     "--listen", "127.0.0.1:0", "--status-json", "--no-resume",
-                                    "--seconds", str(self.args.timeout * 2)], self.args.timeout * 2)
+                                    "--seconds", str(self.args.timeout * 2)]), self.args.timeout * 2)
 
     def lt_downloader(self, out, peer):
         argv = [fixtures.PYTHON, fixtures.LT_PEER, "download", "--torrent", self.torrent, "--out", out,
                 "--port", "0", "--seconds", str(self.args.timeout)]
         if peer:
             argv += ["--peer", peer]
-        return Proc("lt-downloader", argv, self.args.timeout)
+        return Proc("lt-downloader", self.pinned("download", argv), self.args.timeout)
 
     def ccbt_downloader(self, out, peer):
         argv = [self.args.ccbt, "download", self.torrent, "-o", out, "--listen", "127.0.0.1:0",
                 "--status-json", "--no-resume", "--seconds", str(self.args.timeout)]
         if peer:
             argv += ["--peer", peer]
-        return Proc("ccbt-downloader", argv, self.args.timeout)
+        return Proc("ccbt-downloader", self.pinned("download", argv), self.args.timeout)
 
 
 SCENARIOS = {
@@ -526,6 +534,8 @@ def main():
     ap.add_argument("--no-verify", dest="verify", action="store_false",
                     help="do not compare the downloaded file with the original (SHA-1)")
     ap.add_argument("--workdir", default="/dev/shm", help="where the work folder is made (default /dev/shm)")
+    ap.add_argument("--pin", action="store_true",
+                    help="run seeders on CPU 0 and downloaders on CPU 1 (taskset), both clients alike")
     ap.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     ap.add_argument("--save", metavar="FILE", help="also write the JSON document to FILE")
     args = ap.parse_args()

@@ -14,6 +14,7 @@
 
 #include <ccbt/magnet.hpp>
 #include <ccbt/rpc_client.hpp>
+#include <ccbt/settings.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -84,7 +85,7 @@ std::pair<std::size_t, int> parse_priority(const std::string& text) {
 
 std::string strategy_arg(std::string s) {
   std::replace(s.begin(), s.end(), '-', '_');
-  if (s != "rarest_first" && s != "sequential" && s != "round_robin")
+  if (!ccbt::parse_piece_strategy(s))
     throw std::runtime_error("--strategy: rarest-first, sequential or round-robin, not \"" + s + "\"");
   return s;
 }

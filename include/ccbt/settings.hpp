@@ -5,14 +5,29 @@
 // these fields (docs/configuration.md).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ccbt {
 
 enum class piece_strategy : std::uint8_t { rarest_first, sequential, round_robin };
+// The names of the strategies, in enum order: the configuration, the API, btbt and the resume store
+// all spell them this way.
+inline constexpr std::array<std::string_view, 3> piece_strategy_names = {"rarest_first", "sequential",
+                                                                          "round_robin"};
+[[nodiscard]] constexpr std::string_view to_string(piece_strategy s) noexcept {
+  return piece_strategy_names[static_cast<std::size_t>(s)];
+}
+[[nodiscard]] constexpr std::optional<piece_strategy> parse_piece_strategy(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < piece_strategy_names.size(); ++i)
+    if (s == piece_strategy_names[i]) return static_cast<piece_strategy>(i);
+  return std::nullopt;
+}
 enum class preallocation : std::uint8_t { none, sparse, full };
 // How seeding reads file data: pread = read into a buffer, then send it; mmap = memory-mapped files
 // sent without a copy in ccbt (pread where a file cannot be mapped).

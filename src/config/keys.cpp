@@ -20,7 +20,7 @@ constexpr std::int64_t mib = kib * 1024;
 constexpr std::int64_t gib = mib * 1024;
 constexpr std::int64_t tib = gib * 1024;
 
-constexpr std::array<std::string_view, 3> strategy_names = {"rarest_first", "sequential", "round_robin"};
+constexpr const auto& strategy_names = piece_strategy_names;
 constexpr std::array<std::string_view, 3> prealloc_names = {"none", "sparse", "full"};
 constexpr std::array<std::string_view, 2> read_mode_names = {"pread", "mmap"};  // disk_read_mode order
 

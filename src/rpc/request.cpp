@@ -129,21 +129,9 @@ std::string error_body(const api_error& e) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::optional<piece_strategy> parse_strategy(std::string_view s) {
-  if (s == "rarest_first") return piece_strategy::rarest_first;
-  if (s == "sequential") return piece_strategy::sequential;
-  if (s == "round_robin") return piece_strategy::round_robin;
-  return std::nullopt;
-}
+std::optional<piece_strategy> parse_strategy(std::string_view s) { return parse_piece_strategy(s); }
 
-const char* strategy_name(piece_strategy s) {
-  switch (s) {
-    case piece_strategy::rarest_first: return "rarest_first";
-    case piece_strategy::sequential: return "sequential";
-    case piece_strategy::round_robin: return "round_robin";
-  }
-  return "rarest_first";
-}
+const char* strategy_name(piece_strategy s) { return to_string(s).data(); }  // literals: NUL-terminated
 
 bool valid_peer_address(std::string_view s) {
   if (s.size() > 300) return false;

@@ -17,7 +17,6 @@ constexpr const char* key_upload = "limits.upload_rate";
 constexpr const char* key_connections = "network.max_connections_per_torrent";
 constexpr const char* key_slots = "choking.unchoke_slots";
 constexpr const char* key_strategy = "strategy.piece_strategy";
-constexpr const char* strategy_names[] = {"rarest_first", "sequential", "round_robin"};
 
 std::optional<std::int64_t> parse_int(std::string_view s, std::int64_t min, std::int64_t max) {
   std::int64_t v = 0;
@@ -53,13 +52,7 @@ void session_impl::restore_overrides(add_torrent_params& p) {
     } else if (key == key_slots && !o.unchoke_slots) {
       if (auto v = parse_int(value, 1, 1000)) o.unchoke_slots = static_cast<int>(*v); else bad.push_back(key);
     } else if (key == key_strategy && !o.strategy) {
-      bool found = false;
-      for (std::size_t i = 0; i < std::size(strategy_names); ++i)
-        if (value == strategy_names[i]) {
-          o.strategy = static_cast<piece_strategy>(i);
-          found = true;
-        }
-      if (!found) bad.push_back(key);
+      if (auto v = parse_piece_strategy(value)) o.strategy = *v; else bad.push_back(key);
     }
   }
   for (const auto& key : bad) {
@@ -95,8 +88,7 @@ void session_impl::save_overrides(torrent& t) {
   put(key_upload, text(o.upload_rate_limit));
   put(key_connections, text(o.max_connections));
   put(key_slots, text(o.unchoke_slots));
-  put(key_strategy, o.strategy ? std::optional<std::string>(strategy_names[static_cast<std::size_t>(*o.strategy)])
-                               : std::nullopt);
+  put(key_strategy, o.strategy ? std::optional<std::string>(to_string(*o.strategy)) : std::nullopt);
 }
 
 }  // namespace ccbt::session_detail

@@ -175,10 +175,7 @@ std::int64_t limiter::request(peer_id p, direction d, std::int64_t n, time_point
   }
   const auto g = std::min(n, room(p, d, now));
   if (g > 0) {
-    const auto c = buckets(p, d);
-    c.peer->take(g, now);
-    if (c.torrent) c.torrent->take(g, now);
-    c.global->take(g, now);
+    buckets(p, d).each([&](token_bucket& b) { b.take(g, now); });
   }
   if (g < n) enqueue(p, d, n - g);
   return g;
@@ -193,18 +190,12 @@ std::int64_t limiter::cancel(peer_id p, direction d) {
 
 void limiter::consume(peer_id p, direction d, std::int64_t n, time_point now) {
   assert(p < peers_.size() && peers_[p].used);
-  const auto c = buckets(p, d);
-  c.peer->consume(n, now);
-  if (c.torrent) c.torrent->consume(n, now);
-  c.global->consume(n, now);
+  buckets(p, d).each([&](token_bucket& b) { b.consume(n, now); });
 }
 
 void limiter::refund(peer_id p, direction d, std::int64_t n, time_point now) {
   assert(p < peers_.size() && peers_[p].used);
-  const auto c = buckets(p, d);
-  c.peer->refund(n, now);
-  if (c.torrent) c.torrent->refund(n, now);
-  c.global->refund(n, now);
+  buckets(p, d).each([&](token_bucket& b) { b.refund(n, now); });
 }
 
 void limiter::poll(time_point now, std::vector<grant>& out) {
@@ -229,10 +220,7 @@ void limiter::poll(time_point now, std::vector<grant>& out) {
         const auto limit = all_unlimited(p, d) ? ps.want[i] : std::min(ps.want[i], opts_.quantum);
         const auto g = std::min(limit, room(p, d, now));
         if (g <= 0) continue;
-        const auto c = buckets(p, d);
-        c.peer->take(g, now);
-        if (c.torrent) c.torrent->take(g, now);
-        c.global->take(g, now);
+        buckets(p, d).each([&](token_bucket& b) { b.take(g, now); });
         ps.want[i] -= g;
         ps.served[i] += g;
         out[slot].bytes += g;

@@ -106,6 +106,13 @@ class limiter {
     token_bucket* peer;
     token_bucket* torrent;
     token_bucket* global;
+    // Calls f on each bucket of the chain (take, consume and refund charge all three alike).
+    template <class F>
+    void each(F&& f) const {
+      f(*peer);
+      if (torrent) f(*torrent);
+      f(*global);
+    }
   };
   [[nodiscard]] chain buckets(peer_id p, direction d);
   [[nodiscard]] std::int64_t room(peer_id p, direction d, time_point now) const;  // min available, >= 0

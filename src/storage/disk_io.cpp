@@ -23,11 +23,6 @@ unsigned default_disk_threads() {
   return std::clamp(hw, 2u, 4u);
 }
 
-template <class T>
-void post_result(outbox& out, std::function<void(T)> handler, T value) {
-  auto v = std::make_shared<T>(std::move(value));
-  out.push_back([h = std::move(handler), v] { h(std::move(*v)); });
-}
 
 piece_result error_result(std::uint32_t piece, ccbt::error e) {
   piece_result r;
@@ -64,13 +59,13 @@ void disk_io::impl::worker_loop() {
     std::function<void()> job;
     {
       std::unique_lock lock(m);
-      // Complete pieces waiting for lanes are hashed once the oldest has waited long enough.
-      while (!stopping && urgent.empty() && normal.empty()) {
-        if (auto deadline = lanes_deadline_locked()) {
-          if (std::chrono::steady_clock::now() >= *deadline) {
-            lanes_dispatch_locked(true);
-            continue;
-          }
+      // Complete pieces waiting for lanes are hashed once the oldest has waited long enough —
+      // checked whenever a worker looks for work, busy queues or not.
+      for (;;) {
+        const auto deadline = lanes_deadline_locked();
+        if (deadline && std::chrono::steady_clock::now() >= *deadline) lanes_dispatch_locked(true);
+        if (stopping || !urgent.empty() || !normal.empty()) break;
+        if (deadline) {
           cv.wait_until(lock, *deadline);
         } else {
           cv.wait(lock);

@@ -89,6 +89,13 @@ struct storage_state {
 // Functions to post once the lock is released.
 using outbox = std::vector<std::function<void()>>;
 
+// Queues handler(value) in `out` (the value moved into a shared_ptr: std::function needs copyable).
+template <class T>
+void post_result(outbox& out, std::function<void(T)> handler, T value) {
+  auto v = std::make_shared<T>(std::move(value));
+  out.push_back([h = std::move(handler), v] { h(std::move(*v)); });
+}
+
 struct disk_io::impl {
   impl(const disk_settings& s, executor p);
 

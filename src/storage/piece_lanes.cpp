@@ -60,25 +60,29 @@ std::optional<std::chrono::steady_clock::time_point> disk_io::impl::lanes_deadli
 }
 
 void disk_io::impl::lanes_dispatch_locked(bool force) {
+  std::vector<piece_state*> group;
   while (!lanes.empty()) {
-    // The oldest piece and those of the same size behind it, up to its width.
-    piece_state& first = *lanes.front();
-    const unsigned width = std::max(1u, lane_width_locked(first));
-    std::vector<piece_state*> group;
-    for (piece_state* ps : lanes) {
-      if (ps->g.size == first.g.size) group.push_back(ps);
-      if (group.size() == width) break;
+    // The oldest piece with a full group of its size behind it (forced: the oldest piece, with
+    // whatever of its size waits). Pieces of other torrents, of other sizes, form their own groups.
+    group.clear();
+    for (piece_state* first : lanes) {
+      const unsigned width = std::max(1u, lane_width_locked(*first));
+      for (piece_state* ps : lanes) {
+        if (ps->g.size == first->g.size) group.push_back(ps);
+        if (group.size() == width) break;
+      }
+      if (group.size() == width || force) break;
+      group.clear();
     }
-    if (group.size() < width && !force) return;
+    if (group.empty()) return;
     for (piece_state* ps : group) {
       lanes_remove_locked(*ps);
       ps->busy = true;
       ++ps->st->busy_pieces;
       ++ps->st->jobs;  // each piece's run_piece ends with job_done_locked for its storage
     }
-    normal.push_back([this, g = std::move(group)]() mutable { run_lanes(std::move(g)); });
+    normal.push_back([this, g = group]() mutable { run_lanes(std::move(g)); });
     cv.notify_one();
-    if (!force) return;
   }
 }
 
@@ -112,9 +116,14 @@ void disk_io::impl::run_lanes(std::vector<piece_state*> pieces) {
         if (!s.buf.empty()) ps.hashed_buffered += s.buf.capacity();
       }
     }
+    // Each piece's writes and verdict are its own job, so every worker takes part; the pieces stay
+    // busy and their storages' job counts were taken at dispatch.
+    for (std::size_t i = 1; i < pieces.size(); ++i) normal.push_back([this, ps = pieces[i]] { run_piece(*ps); });
+    cv.notify_all();
   }
-  // A lone piece (a deadline passed with one waiting) is hashed by its own job as usual.
-  for (piece_state* ps : pieces) run_piece(*ps);
+  // This worker goes on with the first (a lone piece — the deadline passed with one waiting — is
+  // hashed by its own job as usual).
+  run_piece(*pieces.front());
 }
 
 }  // namespace ccbt::storage

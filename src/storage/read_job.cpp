@@ -13,11 +13,6 @@
 namespace ccbt::storage {
 namespace {
 
-template <class T>
-void post_result(outbox& out, std::function<void(T)> handler, T value) {
-  auto v = std::make_shared<T>(std::move(value));
-  out.push_back([h = std::move(handler), v] { h(std::move(*v)); });
-}
 
 // Checks a read of [offset, offset + length) of `piece` and queues job(storage_state&) on a worker
 // (reads go first), or posts the error to `handler`.

@@ -33,7 +33,13 @@ void pool_state::release(char* p, std::size_t capacity) noexcept {
         free.push_back(p);
         return;
       }
-    } else if (large_free_bytes + capacity <= max_large_free_bytes) {
+    } else if (capacity <= max_large_free_bytes) {
+      // Full: the oldest cached buffers (likely of a size no longer asked for) make room.
+      while (large_free_bytes + capacity > max_large_free_bytes) {
+        free_raw(large_free.front().first);
+        large_free_bytes -= large_free.front().second;
+        large_free.erase(large_free.begin());
+      }
       try {
         large_free.emplace_back(p, capacity);
         large_free_bytes += capacity;

@@ -4,8 +4,8 @@
 // thread reads large contiguous ranges (one pread per file per chunk) and the threads stay busy
 // until the end whatever the speed of each chunk. The job's own worker thread takes part.
 // v1-only torrents on CPUs with AVX-512 take chunks of up to 16 pieces and hash them together with
-// crypto::sha1_lanes, reading the pieces side by side 64 KiB at a time (one 1 MiB buffer per
-// thread, whatever the piece size); a chunk with a missing or short file is redone piece by piece.
+// crypto::sha1_lanes, reading the pieces side by side 64 KiB at a time (a buffer of 16 x 64 KiB per
+// thread, or one piece if larger); a chunk with a missing or short file is redone piece by piece.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -111,9 +111,10 @@ void disk_io::impl::run_recheck(storage_state& st, std::uint64_t gen, recheck_pr
             std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count());
         bytes += info.piece_size(p);
       };
-      // Lanes: the chunk's full-length pieces side by side, lane_step bytes of each per round.
-      // Returns false when a read failed (the chunk is then redone piece by piece below).
-      auto hash_lanes = [&]() -> bool {
+      // Lanes: the chunk's full-length pieces side by side, lane_step bytes of each per round (or,
+      // pieces of at most lane_step, the whole run in one read). A failed read is returned: a
+      // missing/short file makes the chunk be redone piece by piece below, other errors fail.
+      auto hash_lanes = [&]() -> result<void> {
         std::uint32_t full = last;
         if (info.piece_size(last - 1) != plen) --full;  // the short last piece goes alone
         const std::uint32_t k = full - first;
@@ -124,8 +125,13 @@ void disk_io::impl::run_recheck(storage_state& st, std::uint64_t gen, recheck_pr
           for (std::uint32_t i = 0; i < k; ++i) ptrs[i] = reinterpret_cast<const std::byte*>(buf.get() + i * slot);
           for (std::uint64_t off = 0; off < plen; off += slot) {
             const std::uint64_t n_bytes = std::min(slot, plen - off);
-            for (std::uint32_t i = 0; i < k; ++i)
-              if (!read_range(io, *config, (first + i) * plen + off, buf.get() + i * slot, n_bytes)) return false;
+            if (slot == plen) {  // small pieces: adjacent on disk, one read for all of them
+              if (auto r = read_range(io, *config, first * plen, buf.get(), k * plen); !r) return r;
+            } else {
+              for (std::uint32_t i = 0; i < k; ++i)
+                if (auto r = read_range(io, *config, (first + i) * plen + off, buf.get() + i * slot, n_bytes); !r)
+                  return r;
+            }
             const auto t0 = clock::now();
             h.update(ptrs, static_cast<std::size_t>(n_bytes));
             ns += static_cast<std::uint64_t>(
@@ -138,17 +144,12 @@ void disk_io::impl::run_recheck(storage_state& st, std::uint64_t gen, recheck_pr
           lane_pieces.fetch_add(k, std::memory_order_relaxed);
         }
         for (std::uint32_t p = k >= 2 ? full : first; p < last; ++p) {
-          if (!read_range(io, *config, p * plen, buf.get(), info.piece_size(p))) return false;
+          if (auto r = read_range(io, *config, p * plen, buf.get(), info.piece_size(p)); !r) return r;
           check(p, buf.get());
         }
-        return true;
+        return {};
       };
-      result<void> r;
-      if (use_lanes) {
-        if (!hash_lanes()) r = tl::unexpected(storage_error(errc::file_too_short, "recheck"));
-      } else {
-        r = read_range(io, *config, start, buf.get(), len);
-      }
+      const result<void> r = use_lanes ? hash_lanes() : read_range(io, *config, start, buf.get(), len);
       if (r) {
         if (!use_lanes)
           for (std::uint32_t p = first; p < last; ++p) check(p, buf.get() + (p - first) * plen);

@@ -118,6 +118,9 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   // An incoming peer told its listen port (BEP 10 "p"): its address joins the peer list.
   void on_peer_listen_port(peer_connection& p, std::uint16_t port);
   void on_peer_closed(peer_connection& p, const std::string& reason, bool protocol_error, bool had_availability);
+  // Gives every open peer new requests (or metadata requests) once the current handler returns:
+  // connections closed together (a trim, a ban wave) cost one pass, not one per closed peer.
+  void post_refill();
   void on_peer_availability(peer_connection& p);
   void on_peer_interest_changed(peer_connection& p);
   void on_block(peer_connection& p, picker::block_ref b, storage::disk_buffer data);
@@ -208,6 +211,7 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   bool paused_ = false;
   bool stopping_ = false;
   bool finished_announced_ = false;
+  bool refill_posted_ = false;  // a refill of every peer's requests is queued (on_peer_closed)
   std::string error_;
 
   rate_meter down_;

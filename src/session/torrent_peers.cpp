@@ -189,10 +189,24 @@ void torrent::on_peer_closed(peer_connection& p, const std::string& reason, bool
     asio::post(ses_.io(), [ptr] {});
   }
   // Its abandoned requests can go to others now.
-  for (auto& [t, other] : std::map(peers_)) {
-    if (metadata_) request_metadata(*other);
-    else other->fill_requests();
-  }
+  post_refill();
+}
+
+void torrent::post_refill() {
+  if (refill_posted_) return;
+  refill_posted_ = true;
+  asio::post(ses_.io(), [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self) return;
+    self->refill_posted_ = false;
+    std::vector<std::shared_ptr<peer_connection>> open;
+    self->append_connections(open);
+    for (const auto& p : open) {
+      if (p->closed()) continue;  // closed by an earlier one's refill
+      if (self->metadata_) self->request_metadata(*p);
+      else p->fill_requests();
+    }
+  });
 }
 
 void torrent::on_peer_availability(peer_connection& p) {

@@ -22,8 +22,7 @@ void bandwidth::stop() {
 
 void bandwidth::set_global_rate(direction d, std::int64_t rate) {
   rate = std::max<std::int64_t>(rate, 0);
-  if (global_[index(d)] == rate) return;
-  global_[index(d)] = rate;
+  if (limiter_.global_rate(d) == rate) return;
   limiter_.set_global_rate(d, rate, clock::now());
   armed_ = false;  // the next wake-up may now be earlier
   schedule();

@@ -39,7 +39,7 @@ class bandwidth {
   void set_global_rate(direction d, std::int64_t rate);
   // The default per-peer limit: applied to every channel, present and future.
   void set_peer_rate(direction d, std::int64_t rate);
-  [[nodiscard]] std::int64_t global_rate(direction d) const { return global_[index(d)]; }
+  [[nodiscard]] std::int64_t global_rate(direction d) const { return limiter_.global_rate(d); }
 
   [[nodiscard]] ratelimit::torrent_id add_torrent() { return limiter_.add_torrent(); }
   void remove_torrent(ratelimit::torrent_id t) { limiter_.remove_torrent(t); }
@@ -65,7 +65,6 @@ class bandwidth {
   ratelimit::time_point armed_at_{};
   std::vector<bandwidth_channel*> channels_;  // indexed by limiter peer id
   std::vector<ratelimit::grant> grants_;
-  std::int64_t global_[2] = {0, 0};
   std::int64_t peer_[2] = {0, 0};
 };
 

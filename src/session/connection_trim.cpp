@@ -46,8 +46,7 @@ void close_least_useful(std::vector<std::shared_ptr<peer_connection>>& conns, st
 
 void torrent::trim_connections() {
   std::vector<std::shared_ptr<peer_connection>> conns;
-  for (const auto& [token, p] : peers_)
-    if (!p->closed()) conns.push_back(p);
+  append_connections(conns);
   const auto limit = static_cast<std::size_t>(max_connections());
   if (conns.size() > limit) close_least_useful(conns, conns.size() - limit);
 }

@@ -351,8 +351,11 @@ TEST(LimiterRefund, NeverAboveBurstAndNoOpWhenUnlimited) {
   EXPECT_EQ(lim.request(p, direction::upload, 1'000'000, t), 16 * 1024);
   EXPECT_EQ(lim.cancel(p, direction::upload), 1'000'000 - 16 * 1024);
   const auto q = lim.add_peer();
-  lim.refund(q, direction::download, 5, t);  // unlimited: nothing to give back, nothing breaks
+  lim.refund(q, direction::download, 5'000, t);  // unlimited: nothing to give back
   EXPECT_EQ(lim.request(q, direction::download, 123, t), 123);
+  // The refund left no credit behind: a limit set afterwards starts at its burst, not above it.
+  lim.set_global_rate(direction::download, 100'000, t);
+  EXPECT_EQ(lim.request(q, direction::download, 1'000'000, t), 16 * 1024);
 }
 
 TEST(LimiterTightestRate, SmallestLimitedLevel) {

@@ -4,11 +4,13 @@
 // register t holds message word t of every lane; the 80 rounds then run on all lanes at once. The
 // round functions are single vpternlogd instructions (Ch 0xCA, Parity 0x96, Maj 0xE8) and the
 // rotations vprold. Compiled for AVX-512 through function attributes only, so the rest of the
-// program keeps the baseline ISA; available() checks the CPU before anything calls in.
+// program keeps the baseline ISA; available() checks the CPU before anything calls in. The
+// portable kernel (compress_portable) runs the same rounds on one lane at a time.
 #include "crypto/sha1_lanes.hpp"
 
 #include <algorithm>
 #include <cassert>
+#include <cstddef>
 #include <cstring>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -118,13 +120,53 @@ CCBT_AVX512 void compress16(std::uint32_t h[5][16], const std::byte* const* data
 }
 #endif
 
-void compress(std::uint32_t h[5][16], const std::byte* const* data, std::size_t nblocks) noexcept {
-#if CCBT_SHA1_LANES_X86
-  compress16(h, data, nblocks);
-#else
-  (void)h, (void)data, (void)nblocks;
-  assert(false && "sha1_lanes without AVX-512");
-#endif
+constexpr std::uint32_t rol(std::uint32_t x, int n) noexcept { return (x << n) | (x >> (32 - n)); }
+
+// FIPS 180-4 SHA-1 compression of `nblocks` blocks of lanes [0, lanes), one lane after the other.
+void compress_portable(std::uint32_t h[5][16], const std::byte* const* data, std::size_t nblocks,
+                       unsigned lanes) noexcept {
+  for (unsigned l = 0; l < lanes; ++l) {
+    std::uint32_t s[5] = {h[0][l], h[1][l], h[2][l], h[3][l], h[4][l]};
+    for (std::size_t n = 0; n < nblocks; ++n) {
+      const std::byte* p = data[l] + n * 64;
+      std::uint32_t w[80];
+      for (int t = 0; t < 16; ++t)
+        w[t] = std::uint32_t{std::to_integer<std::uint8_t>(p[4 * t])} << 24 |
+               std::uint32_t{std::to_integer<std::uint8_t>(p[4 * t + 1])} << 16 |
+               std::uint32_t{std::to_integer<std::uint8_t>(p[4 * t + 2])} << 8 |
+               std::uint32_t{std::to_integer<std::uint8_t>(p[4 * t + 3])};
+      for (int t = 16; t < 80; ++t) w[t] = rol(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+      std::uint32_t a = s[0], b = s[1], c = s[2], d = s[3], e = s[4];
+      for (int t = 0; t < 80; ++t) {
+        std::uint32_t f = 0, k = 0;
+        if (t < 20) {
+          f = (b & c) | (~b & d);
+          k = 0x5A827999u;
+        } else if (t < 40) {
+          f = b ^ c ^ d;
+          k = 0x6ED9EBA1u;
+        } else if (t < 60) {
+          f = (b & c) | (b & d) | (c & d);
+          k = 0x8F1BBCDCu;
+        } else {
+          f = b ^ c ^ d;
+          k = 0xCA62C1D6u;
+        }
+        const std::uint32_t tmp = rol(a, 5) + f + e + k + w[t];
+        e = d;
+        d = c;
+        c = rol(b, 30);
+        b = a;
+        a = tmp;
+      }
+      s[0] += a;
+      s[1] += b;
+      s[2] += c;
+      s[3] += d;
+      s[4] += e;
+    }
+    for (int i = 0; i < 5; ++i) h[i][l] = s[i];
+  }
 }
 
 }  // namespace
@@ -138,7 +180,20 @@ bool sha1_lanes::available() noexcept {
 #endif
 }
 
-sha1_lanes::sha1_lanes(unsigned lanes) noexcept : lanes_(std::clamp(lanes, 1u, max_lanes)) { reset(); }
+sha1_lanes::sha1_lanes(unsigned lanes, kernel k) noexcept
+    : lanes_(std::clamp(lanes, 1u, max_lanes)), kernel_(available() ? k : kernel::portable) {
+  reset();
+}
+
+void sha1_lanes::compress(const std::byte* const* data, std::size_t nblocks) noexcept {
+#if CCBT_SHA1_LANES_X86
+  if (kernel_ == kernel::avx512) {
+    compress16(h_, data, nblocks);
+    return;
+  }
+#endif
+  compress_portable(h_, data, nblocks, lanes_);
+}
 
 void sha1_lanes::reset() noexcept {
   for (int i = 0; i < 5; ++i) std::fill(std::begin(h_[i]), std::end(h_[i]), iv[i]);
@@ -151,7 +206,7 @@ void sha1_lanes::update(std::span<const std::byte* const> data, std::size_t len)
   // Unused lanes hash lane 0's data again; their results are never read.
   const std::byte* ptr[max_lanes];
   for (unsigned i = 0; i < max_lanes; ++i) ptr[i] = data[i < lanes_ ? i : 0];
-  compress(h_, ptr, len / block_bytes);
+  compress(ptr, len / block_bytes);
   bytes_ += len;
 }
 
@@ -164,7 +219,7 @@ void sha1_lanes::finish(std::span<sha1_hash> out) noexcept {
   for (int i = 0; i < 8; ++i) pad[block_bytes - 1 - static_cast<std::size_t>(i)] = static_cast<std::byte>(bits >> (8 * i));
   const std::byte* ptr[max_lanes];
   std::fill(std::begin(ptr), std::end(ptr), pad);
-  compress(h_, ptr, 1);
+  compress(ptr, 1);
   for (unsigned l = 0; l < lanes_; ++l) {
     for (int i = 0; i < 5; ++i) {
       const std::uint32_t v = h_[i][l];

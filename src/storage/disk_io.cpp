@@ -45,7 +45,8 @@ disk_io::impl::impl(const disk_settings& s, executor p)
   cfg.write_buffer_bytes = std::max<std::size_t>(cfg.write_buffer_bytes, 2 * block_size);
   cfg.write_buffer_low_watermark = std::min(cfg.write_buffer_low_watermark, cfg.write_buffer_bytes - block_size);
   if (cfg.max_read_bytes == 0) cfg.max_read_bytes = block_size;
-  lanes_on = cfg.hash_lanes >= 2 && crypto::sha1_lanes::available();
+  lanes_on = cfg.hash_lanes >= 2 && (crypto::sha1_lanes::available() || cfg.hash_lanes_portable);
+  lanes_kernel = cfg.hash_lanes_portable ? crypto::sha1_lanes::kernel::portable : crypto::sha1_lanes::best();
   if constexpr (sizeof(void*) < 8) cfg.reads = read_mode::pread;  // address space too small to map files
 }
 

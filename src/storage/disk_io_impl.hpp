@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "crypto/sha.hpp"
+#include "crypto/sha1_lanes.hpp"
 #include "storage/disk_io.hpp"
 #include "storage/file_io.hpp"
 #include "storage/file_pool.hpp"
@@ -117,7 +118,8 @@ struct disk_io::impl {
 
   std::list<piece_state*> fifo;      // pieces with buffered blocks not marked flush_all, oldest first
   std::list<piece_state*> lanes;     // complete pieces waiting to be hashed together, oldest first
-  bool lanes_on = false;             // cfg.hash_lanes >= 2 and the CPU runs sha1_lanes
+  bool lanes_on = false;  // cfg.hash_lanes >= 2 and the CPU runs sha1_lanes' AVX-512 kernel (or forced)
+  crypto::sha1_lanes::kernel lanes_kernel = crypto::sha1_lanes::kernel::portable;
   std::size_t buffer_bytes = 0;      // all buffered blocks (capacity)
   std::size_t buffer_peak = 0;
   std::size_t flush_scheduled = 0;   // buffered bytes already marked for flushing

@@ -92,7 +92,7 @@ void disk_io::impl::run_lanes(std::vector<piece_state*> pieces) {
   if (pieces.size() >= 2) {
     const auto t0 = clock::now();
     const piece_geometry& g = pieces.front()->g;
-    crypto::sha1_lanes h(static_cast<unsigned>(pieces.size()));
+    crypto::sha1_lanes h(static_cast<unsigned>(pieces.size()), lanes_kernel);
     std::array<const std::byte*, crypto::sha1_lanes::max_lanes> ptrs{};
     for (std::uint32_t b = 0; b < g.blocks; ++b) {
       for (std::size_t i = 0; i < pieces.size(); ++i)

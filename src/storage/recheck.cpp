@@ -120,7 +120,7 @@ void disk_io::impl::run_recheck(storage_state& st, std::uint64_t gen, recheck_pr
         const std::uint32_t k = full - first;
         if (k >= 2) {
           const std::uint64_t slot = std::min(lane_step, plen);
-          crypto::sha1_lanes h(k);
+          crypto::sha1_lanes h(k, lanes_kernel);
           std::array<const std::byte*, crypto::sha1_lanes::max_lanes> ptrs{};
           for (std::uint32_t i = 0; i < k; ++i) ptrs[i] = reinterpret_cast<const std::byte*>(buf.get() + i * slot);
           for (std::uint64_t off = 0; off < plen; off += slot) {

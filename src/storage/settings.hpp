@@ -59,6 +59,9 @@ struct disk_settings {
   // at a time, as its blocks arrive.
   unsigned hash_lanes = 16;
   unsigned hash_lane_wait_ms = 20;
+  // Lanes with sha1_lanes' portable kernel, on any CPU (for tests: it is no faster than hashing
+  // one piece at a time, so without this lanes are on only where the AVX-512 kernel runs).
+  bool hash_lanes_portable = false;
   // Largest async_read (peers request 16 KiB; some up to 128 KiB).
   std::size_t max_read_bytes = std::size_t{1} << 20;
   // Bytes of free 16 KiB buffers the buffer pool keeps for reuse.

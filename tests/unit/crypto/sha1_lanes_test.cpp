@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,8 +22,21 @@ sha1_hash reference(const std::vector<std::byte>& v, std::size_t len) {
   return sha1_digest(std::string_view(reinterpret_cast<const char*>(v.data()), len));
 }
 
-TEST(Sha1Lanes, MatchesOpenSslForEveryLaneCountAndLength) {
-  if (!sha1_lanes::available()) GTEST_SKIP() << "this CPU has no AVX-512F/BW";
+// Every test runs with both kernels; the AVX-512 one only on a CPU that has it.
+class Sha1Lanes : public ::testing::TestWithParam<sha1_lanes::kernel> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == sha1_lanes::kernel::avx512 && !sha1_lanes::available())
+      GTEST_SKIP() << "this CPU has no AVX-512F/BW";
+  }
+  [[nodiscard]] sha1_lanes make(unsigned lanes) const {
+    sha1_lanes h(lanes, GetParam());
+    EXPECT_EQ(h.used_kernel(), GetParam());
+    return h;
+  }
+};
+
+TEST_P(Sha1Lanes, MatchesOpenSslForEveryLaneCountAndLength) {
   for (unsigned lanes = 1; lanes <= sha1_lanes::max_lanes; ++lanes) {
     for (std::size_t len : {std::size_t{0}, std::size_t{64}, std::size_t{128}, std::size_t{16384},
                             std::size_t{64 * 37}}) {
@@ -30,7 +44,7 @@ TEST(Sha1Lanes, MatchesOpenSslForEveryLaneCountAndLength) {
       std::vector<const std::byte*> ptrs;
       for (unsigned l = 0; l < lanes; ++l) msgs.push_back(random_bytes(len + 1, lanes * 1000 + l + static_cast<unsigned>(len)));
       for (auto& m : msgs) ptrs.push_back(m.data());
-      sha1_lanes h(lanes);
+      sha1_lanes h = make(lanes);
       h.update(ptrs, len);
       std::vector<sha1_hash> out(lanes);
       h.finish(out);
@@ -40,15 +54,14 @@ TEST(Sha1Lanes, MatchesOpenSslForEveryLaneCountAndLength) {
   }
 }
 
-TEST(Sha1Lanes, IncrementalUpdatesFromScatteredBuffersAndReuse) {
-  if (!sha1_lanes::available()) GTEST_SKIP() << "this CPU has no AVX-512F/BW";
+TEST_P(Sha1Lanes, IncrementalUpdatesFromScatteredBuffersAndReuse) {
   // A 1 MiB "piece" per lane fed as 64 separate 16 KiB blocks, the way the verifier feeds it.
   constexpr std::size_t block = 16384, blocks = 64;
   std::vector<std::vector<std::byte>> pieces;
   for (unsigned l = 0; l < 16; ++l) pieces.push_back(random_bytes(block * blocks, 77 + l));
   pieces[5] = pieces[4];  // equal lanes give equal digests
   pieces[9][block * blocks - 1] ^= std::byte{1};
-  sha1_lanes h(16);
+  sha1_lanes h = make(16);
   for (int round = 0; round < 2; ++round) {  // finish() starts over: same answers the second time
     for (std::size_t b = 0; b < blocks; ++b) {
       std::vector<const std::byte*> ptrs;
@@ -64,13 +77,37 @@ TEST(Sha1Lanes, IncrementalUpdatesFromScatteredBuffersAndReuse) {
   }
 }
 
-TEST(Sha1Lanes, KnownVectorOfTheEmptyMessage) {
-  if (!sha1_lanes::available()) GTEST_SKIP() << "this CPU has no AVX-512F/BW";
-  sha1_lanes h(3);
+TEST_P(Sha1Lanes, KnownVectorOfTheEmptyMessage) {
+  sha1_lanes h = make(3);
   std::vector<sha1_hash> out(3);
   h.finish(out);
   for (const auto& d : out) EXPECT_EQ(d.to_hex(), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
 }
+
+TEST_P(Sha1Lanes, TwoLanesOfOneBlock) {
+  // A one-block message in two lanes: both digests are OpenSSL's.
+  std::vector<std::byte> msg(64);
+  for (std::size_t i = 0; i < msg.size(); ++i) msg[i] = static_cast<std::byte>("abc"[i % 3]);
+  sha1_lanes h = make(2);
+  const std::byte* ptrs[2] = {msg.data(), msg.data()};
+  h.update(ptrs, 64);
+  std::vector<sha1_hash> out(2);
+  h.finish(out);
+  EXPECT_EQ(out[0], reference(msg, 64));
+  EXPECT_EQ(out[0], out[1]);
+}
+
+TEST(Sha1LanesKernel, AskingForAvx512WithoutItRunsThePortableKernel) {
+  const sha1_lanes h(4, sha1_lanes::kernel::avx512);
+  EXPECT_EQ(h.used_kernel(), sha1_lanes::available() ? sha1_lanes::kernel::avx512 : sha1_lanes::kernel::portable);
+  EXPECT_EQ(sha1_lanes::best(), h.used_kernel());
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, Sha1Lanes,
+                         ::testing::Values(sha1_lanes::kernel::avx512, sha1_lanes::kernel::portable),
+                         [](const auto& param_info) {
+                           return std::string(param_info.param == sha1_lanes::kernel::avx512 ? "avx512" : "portable");
+                         });
 
 }  // namespace
 }  // namespace ccbt::crypto

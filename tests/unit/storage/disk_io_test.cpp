@@ -637,82 +637,99 @@ test_torrent many_pieces_v1(std::uint32_t pieces = 40) {
                        32768);
 }
 
+// The lanes tests run with sha1_lanes' portable kernel on every CPU, and with the AVX-512 one
+// where the CPU has it (hash_lanes_portable = false).
+std::vector<bool> lane_kernels() {
+  std::vector<bool> portable{true};
+  if (crypto::sha1_lanes::available()) portable.push_back(false);
+  return portable;
+}
+
 TEST(disk_io_lanes, complete_pieces_are_hashed_together_and_verdicts_are_right) {
-  if (!crypto::sha1_lanes::available()) GTEST_SKIP() << "this CPU has no AVX-512F/BW";
-  const auto t = many_pieces_v1();
-  disk_settings s;
-  s.hash_lane_wait_ms = 200;  // long enough that full groups form while the test writes
-  harness h(t, s);
-  const auto& ti = *t.info;
-  std::map<std::uint32_t, piece_result> res;
-  const std::uint32_t bad = 7;
-  for (std::uint32_t p = 0; p < ti.num_pieces(); ++p) {
-    for (std::uint32_t off = 0; off < ti.piece_size(p); off += block_size) {
-      std::string d = block_data(t, {p, off});
-      if (p == bad && off == block_size) d[5] ^= 0x01;
-      ASSERT_TRUE(h.io->async_write(h.st, p, off, as_bytes(d)));
+  for (const bool portable : lane_kernels()) {
+    SCOPED_TRACE(portable ? "portable kernel" : "AVX-512 kernel");
+    const auto t = many_pieces_v1();
+    disk_settings s;
+    s.hash_lanes_portable = portable;
+    s.hash_lane_wait_ms = 200;  // long enough that full groups form while the test writes
+    harness h(t, s);
+    const auto& ti = *t.info;
+    std::map<std::uint32_t, piece_result> res;
+    const std::uint32_t bad = 7;
+    for (std::uint32_t p = 0; p < ti.num_pieces(); ++p) {
+      for (std::uint32_t off = 0; off < ti.piece_size(p); off += block_size) {
+        std::string d = block_data(t, {p, off});
+        if (p == bad && off == block_size) d[5] ^= 0x01;
+        ASSERT_TRUE(h.io->async_write(h.st, p, off, as_bytes(d)));
+      }
+      h.io->async_check_piece(h.st, p, [&, p](piece_result r) { res[p] = std::move(r); });
     }
-    h.io->async_check_piece(h.st, p, [&, p](piece_result r) { res[p] = std::move(r); });
-  }
-  ASSERT_TRUE(h.q.run_until([&] { return res.size() == ti.num_pieces(); }));
-  for (const auto& [p, r] : res) {
-    EXPECT_EQ(r.status, p == bad ? piece_status::failed : piece_status::passed) << "piece " << p;
-    ASSERT_TRUE(r.v1.has_value());
-    EXPECT_EQ(*r.v1 == ti.piece_hash_v1(p), p != bad) << "piece " << p;
-    if (p != bad) {
-      EXPECT_TRUE(piece_on_disk(t, h.save(), p)) << "piece " << p;
+    ASSERT_TRUE(h.q.run_until([&] { return res.size() == ti.num_pieces(); }));
+    for (const auto& [p, r] : res) {
+      EXPECT_EQ(r.status, p == bad ? piece_status::failed : piece_status::passed) << "piece " << p;
+      ASSERT_TRUE(r.v1.has_value());
+      EXPECT_EQ(*r.v1 == ti.piece_hash_v1(p), p != bad) << "piece " << p;
+      if (p != bad) {
+        EXPECT_TRUE(piece_on_disk(t, h.save(), p)) << "piece " << p;
+      }
     }
+    const auto st = h.io->stats();
+    // 40 pieces of 32 KiB: groups of 16 (the width) and the rest once the wait ran out.
+    EXPECT_GE(st.lane_pieces, 32u);
+    EXPECT_EQ(st.pieces_failed, 1u);
+    EXPECT_EQ(st.read_backs, 0u);
   }
-  const auto st = h.io->stats();
-  // 40 pieces of 32 KiB: groups of 16 (the width) and the rest once the wait ran out.
-  EXPECT_GE(st.lane_pieces, 32u);
-  EXPECT_EQ(st.pieces_failed, 1u);
-  EXPECT_EQ(st.read_backs, 0u);
 }
 
 TEST(disk_io_lanes, a_lone_piece_gets_its_verdict_after_the_wait) {
-  if (!crypto::sha1_lanes::available()) GTEST_SKIP() << "this CPU has no AVX-512F/BW";
-  const auto t = many_pieces_v1();
-  disk_settings s;
-  s.hash_lane_wait_ms = 50;
-  harness h(t, s);
-  std::optional<piece_result> res;
-  for (std::uint32_t off = 0; off < 32768; off += block_size)
-    ASSERT_TRUE(h.io->async_write(h.st, 3, off, as_bytes(block_data(t, {3, off}))));
-  h.io->async_check_piece(h.st, 3, [&](piece_result r) { res = std::move(r); });
-  ASSERT_TRUE(h.q.run_until([&] { return res.has_value(); }, std::chrono::seconds(10)));
-  EXPECT_EQ(res->status, piece_status::passed);
-  EXPECT_EQ(h.io->stats().lane_pieces, 0u);  // hashed alone: one lane is no gain
+  for (const bool portable : lane_kernels()) {
+    SCOPED_TRACE(portable ? "portable kernel" : "AVX-512 kernel");
+    const auto t = many_pieces_v1();
+    disk_settings s;
+    s.hash_lanes_portable = portable;
+    s.hash_lane_wait_ms = 50;
+    harness h(t, s);
+    std::optional<piece_result> res;
+    for (std::uint32_t off = 0; off < 32768; off += block_size)
+      ASSERT_TRUE(h.io->async_write(h.st, 3, off, as_bytes(block_data(t, {3, off}))));
+    h.io->async_check_piece(h.st, 3, [&](piece_result r) { res = std::move(r); });
+    ASSERT_TRUE(h.q.run_until([&] { return res.has_value(); }, std::chrono::seconds(10)));
+    EXPECT_EQ(res->status, piece_status::passed);
+    EXPECT_EQ(h.io->stats().lane_pieces, 0u);  // hashed alone: one lane is no gain
+  }
 }
 
 TEST(disk_io_lanes, flush_and_removal_do_not_wait_for_the_lane_deadline) {
-  if (!crypto::sha1_lanes::available()) GTEST_SKIP() << "this CPU has no AVX-512F/BW";
-  const auto t = many_pieces_v1();
-  disk_settings s;
-  s.hash_lane_wait_ms = 60'000;  // a deadline the test would notice
-  harness h(t, s);
-  std::map<std::uint32_t, piece_result> res;
-  for (std::uint32_t p = 0; p < 3; ++p) {
-    for (std::uint32_t off = 0; off < 32768; off += block_size)
-      ASSERT_TRUE(h.io->async_write(h.st, p, off, as_bytes(block_data(t, {p, off}))));
-    h.io->async_check_piece(h.st, p, [&, p](piece_result r) { res[p] = std::move(r); });
+  for (const bool portable : lane_kernels()) {
+    SCOPED_TRACE(portable ? "portable kernel" : "AVX-512 kernel");
+    const auto t = many_pieces_v1();
+    disk_settings s;
+    s.hash_lanes_portable = portable;
+    s.hash_lane_wait_ms = 60'000;  // a deadline the test would notice
+    harness h(t, s);
+    std::map<std::uint32_t, piece_result> res;
+    for (std::uint32_t p = 0; p < 3; ++p) {
+      for (std::uint32_t off = 0; off < 32768; off += block_size)
+        ASSERT_TRUE(h.io->async_write(h.st, p, off, as_bytes(block_data(t, {p, off}))));
+      h.io->async_check_piece(h.st, p, [&, p](piece_result r) { res[p] = std::move(r); });
+    }
+    bool flushed = false;
+    h.io->async_flush(h.st, [&] { flushed = true; });
+    ASSERT_TRUE(h.q.run_until([&] { return flushed && res.size() == 3; }, std::chrono::seconds(10)));
+    for (const auto& [p, r] : res) EXPECT_EQ(r.status, piece_status::passed) << "piece " << p;
+    // Waiting pieces at removal: verdicts still come, and removal completes at once.
+    for (std::uint32_t p = 3; p < 5; ++p) {
+      for (std::uint32_t off = 0; off < 32768; off += block_size)
+        ASSERT_TRUE(h.io->async_write(h.st, p, off, as_bytes(block_data(t, {p, off}))));
+      h.io->async_check_piece(h.st, p, [&, p](piece_result r) { res[p] = std::move(r); });
+    }
+    bool removed = false;
+    h.io->remove_storage(h.st, [&] { removed = true; });
+    ASSERT_TRUE(h.q.run_until([&] { return removed && res.size() == 5; }, std::chrono::seconds(10)));
+    EXPECT_EQ(res[3].status, piece_status::passed);
+    EXPECT_TRUE(piece_on_disk(t, h.save(), 4));
+    h.io.reset();
   }
-  bool flushed = false;
-  h.io->async_flush(h.st, [&] { flushed = true; });
-  ASSERT_TRUE(h.q.run_until([&] { return flushed && res.size() == 3; }, std::chrono::seconds(10)));
-  for (const auto& [p, r] : res) EXPECT_EQ(r.status, piece_status::passed) << "piece " << p;
-  // Waiting pieces at removal: verdicts still come, and removal completes at once.
-  for (std::uint32_t p = 3; p < 5; ++p) {
-    for (std::uint32_t off = 0; off < 32768; off += block_size)
-      ASSERT_TRUE(h.io->async_write(h.st, p, off, as_bytes(block_data(t, {p, off}))));
-    h.io->async_check_piece(h.st, p, [&, p](piece_result r) { res[p] = std::move(r); });
-  }
-  bool removed = false;
-  h.io->remove_storage(h.st, [&] { removed = true; });
-  ASSERT_TRUE(h.q.run_until([&] { return removed && res.size() == 5; }, std::chrono::seconds(10)));
-  EXPECT_EQ(res[3].status, piece_status::passed);
-  EXPECT_TRUE(piece_on_disk(t, h.save(), 4));
-  h.io.reset();
 }
 
 TEST(disk_io_lanes, off_when_hash_lanes_is_zero) {
@@ -729,40 +746,44 @@ TEST(disk_io_lanes, off_when_hash_lanes_is_zero) {
 TEST(disk_io_lanes, recheck_in_lanes_finds_exactly_the_good_pieces) {
   const auto t = many_pieces_v1();
   const auto& ti = *t.info;
-  for (unsigned lanes : {16u, 5u, 0u}) {
-    disk_settings s;
-    s.hash_lanes = lanes;
-    s.recheck_threads = 2;
-    harness h(t, s);
-    auto res = write_and_check(h, t, all_blocks(ti));
-    for (const auto& [p, r] : res) ASSERT_EQ(r.status, piece_status::passed);
-    bool flushed = false;
-    h.io->async_flush(h.st, [&] { flushed = true; });
-    ASSERT_TRUE(h.q.run_until([&] { return flushed; }));
-    {  // pieces 17 and 39 (the last, which ends with tail.bin) damaged
-      std::fstream f(h.save() / "lanes/big.bin", std::ios::in | std::ios::out | std::ios::binary);
-      f.seekp(17 * 32768 + 100);
-      f.put('\x55' ^ t.content.at("lanes/big.bin")[17 * 32768 + 100]);
-    }
-    {
-      std::fstream f(h.save() / "lanes/tail.bin", std::ios::in | std::ios::out | std::ios::binary);
-      f.seekp(999);
-      f.put('\x55' ^ t.content.at("lanes/tail.bin")[999]);
-    }
-    std::vector<bool> expected(ti.num_pieces(), true);
-    expected[17] = expected[39] = false;
-    std::optional<result<std::vector<bool>>> rc;
-    const auto hashed_before = h.io->stats().lane_pieces;
-    h.io->async_recheck(h.st, {}, [&](result<std::vector<bool>> r) { rc = std::move(r); });
-    ASSERT_TRUE(h.q.run_until([&] { return rc.has_value(); }));
-    ASSERT_TRUE(*rc) << rc->error().message();
-    EXPECT_EQ(**rc, expected) << "hash_lanes " << lanes;
-    EXPECT_EQ(h.io->stats().recheck_bytes, ti.total_size()) << "hash_lanes " << lanes;
-    const auto in_lanes = h.io->stats().lane_pieces - hashed_before;
-    if (lanes >= 2 && crypto::sha1_lanes::available()) {
-      EXPECT_EQ(in_lanes, 40u) << "hash_lanes " << lanes;  // every piece is full-length
-    } else {
-      EXPECT_EQ(in_lanes, 0u);
+  for (const bool portable : lane_kernels()) {
+    for (unsigned lanes : {16u, 5u, 0u}) {
+      SCOPED_TRACE(portable ? "portable kernel" : "AVX-512 kernel");
+      disk_settings s;
+      s.hash_lanes = lanes;
+      s.hash_lanes_portable = portable;
+      s.recheck_threads = 2;
+      harness h(t, s);
+      auto res = write_and_check(h, t, all_blocks(ti));
+      for (const auto& [p, r] : res) ASSERT_EQ(r.status, piece_status::passed);
+      bool flushed = false;
+      h.io->async_flush(h.st, [&] { flushed = true; });
+      ASSERT_TRUE(h.q.run_until([&] { return flushed; }));
+      {  // pieces 17 and 39 (the last, which ends with tail.bin) damaged
+        std::fstream f(h.save() / "lanes/big.bin", std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(17 * 32768 + 100);
+        f.put('\x55' ^ t.content.at("lanes/big.bin")[17 * 32768 + 100]);
+      }
+      {
+        std::fstream f(h.save() / "lanes/tail.bin", std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(999);
+        f.put('\x55' ^ t.content.at("lanes/tail.bin")[999]);
+      }
+      std::vector<bool> expected(ti.num_pieces(), true);
+      expected[17] = expected[39] = false;
+      std::optional<result<std::vector<bool>>> rc;
+      const auto hashed_before = h.io->stats().lane_pieces;
+      h.io->async_recheck(h.st, {}, [&](result<std::vector<bool>> r) { rc = std::move(r); });
+      ASSERT_TRUE(h.q.run_until([&] { return rc.has_value(); }));
+      ASSERT_TRUE(*rc) << rc->error().message();
+      EXPECT_EQ(**rc, expected) << "hash_lanes " << lanes;
+      EXPECT_EQ(h.io->stats().recheck_bytes, ti.total_size()) << "hash_lanes " << lanes;
+      const auto in_lanes = h.io->stats().lane_pieces - hashed_before;
+      if (lanes >= 2) {
+        EXPECT_EQ(in_lanes, 40u) << "hash_lanes " << lanes;  // every piece is full-length
+      } else {
+        EXPECT_EQ(in_lanes, 0u);
+      }
     }
   }
 }

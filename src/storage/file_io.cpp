@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <mutex>
 
 #include "storage/error.hpp"
 #include "storage/layout.hpp"
@@ -120,6 +121,7 @@ result<void> write_range(const io_env& io, const storage_config& cfg, std::uint6
       return;
     }
     sub_iov(blocks, s.range_offset, s.length, iov);
+    std::lock_guard lock((*h)->write_mutex());
     status = pwrite_all((*h)->fd(), iov, s.file_offset, io.counters, fe.path);
   });
   return status;

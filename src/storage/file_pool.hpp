@@ -41,6 +41,12 @@ class file_handle {
   [[nodiscard]] int fd() const noexcept { return fd_; }
   [[nodiscard]] bool writable() const noexcept { return writable_; }
 
+  // Held around each write to the file (write_range). The kernel serialises writes to one file on
+  // its inode lock, and a writer waiting for it spins while the other copies (rwsem optimistic
+  // spinning: 12 % of a downloader's CPU with two workers writing one 1 GiB file); waiting here
+  // sleeps instead, leaving the core to the thread that has work.
+  [[nodiscard]] std::mutex& write_mutex() noexcept { return write_mutex_; }
+
   // Mappings (file_mapping) are made in windows of mapping_window bytes (aligned; a range that
   // crosses a boundary gets a window covering it) and the handle keeps the last max_windows used;
   // the mapped pages a process counts in its RSS stay bounded by that (plus what sends in flight
@@ -60,6 +66,7 @@ class file_handle {
   int fd_;
   bool writable_;
   std::mutex map_mutex_;
+  std::mutex write_mutex_;
   std::vector<std::shared_ptr<const file_mapping>> windows_;  // most recently used first
 };
 

@@ -464,6 +464,13 @@ def goals(rows):
     r = ratio(med(rows, "download lt   <- ccbt seeder", "mib_s"), med(rows, dl_lt, "mib_s"))
     out.append({"goal": "(info) libtorrent download speed from ccbt seeder / from libtorrent seeder",
                 "ratio": r, "target": "-", "met": None})
+    # On loopback, TCP work moves between the two processes of a transfer (see docs/performance.md):
+    # both together, C against B, show whether a seeder change saved work or moved it.
+    c_sum = [med(rows, k, "cpu_per_gib") for k in (sd_ccbt, "download lt   <- ccbt seeder")]
+    b_sum = [med(rows, k, "cpu_per_gib") for k in (sd_lt, dl_lt)]
+    r = ratio(sum(c_sum), sum(b_sum)) if None not in c_sum + b_sum else None
+    out.append({"goal": "(info) CPU-s/GiB of seeder + libtorrent downloader, C / B",
+                "ratio": r, "target": "-", "met": None})
     return out
 
 

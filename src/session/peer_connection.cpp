@@ -716,10 +716,17 @@ void peer_connection::on_torrent_complete() {
 }
 
 void peer_connection::tick(clock::time_point now) {
-  if (!connected()) return;
+  if (closed_) return;
+  const auto& s = torrent_->session().settings_ref();
+  if (!handshake_done_) {
+    // The handshake's reads have no deadline of their own: a peer that connects (or answers an
+    // encrypted handshake) and then says nothing would hold its slot forever.
+    if (now - connected_at_ > std::chrono::milliseconds(s.handshake_timeout_ms))
+      disconnect("no BitTorrent handshake within " + std::to_string(s.handshake_timeout_ms) + " ms");
+    return;
+  }
   down_.tick();
   up_.tick();
-  const auto& s = torrent_->session().settings_ref();
   if (now - last_receive_ > std::chrono::seconds(s.inactivity_timeout_s)) {
     disconnect("inactive for " + std::to_string(s.inactivity_timeout_s) + " s");
     return;

@@ -8,7 +8,9 @@ as the honest peers:
   before the kill are not downloaded again and the final data is correct;
 - peers that break the protocol right after the handshake (an absurd message length, a bitfield of
   the wrong size, a `have` or a `request` for a piece that does not exist), outgoing and incoming, are
-  each closed with a peer_error alert, and the download from an honest seeder completes.
+  each closed with a peer_error alert, and the download from an honest seeder completes;
+- a peer that stops in the middle of its BitTorrent handshake is closed once
+  network.handshake_timeout_ms has passed.
 
 Run through ctest (CCBT_BIN is set there). Every process and socket is bounded in time.
 """
@@ -24,6 +26,7 @@ import sys
 import threading
 import time
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixtures  # noqa: E402
@@ -295,6 +298,44 @@ class GarbageAfterHandshake(unittest.TestCase):
             for s in servers.values():
                 s.close()
         fixtures.assert_same_tree(self, tree, os.path.join(out, "data"))
+
+
+class SilentInTheHandshake(unittest.TestCase):
+    def setUp(self):
+        self.tmp = fixtures.TempDir(prefix="ccbt-engine-silent-")
+        self.addCleanup(self.tmp.__exit__, None, None, None)
+
+    def test_peer_silent_after_part_of_its_handshake_is_closed(self):
+        d = self.tmp.path
+        src = os.path.join(d, "src")
+        tree = os.path.join(src, "data")
+        fixtures.write_tree(tree, {"x.bin": 300_001}, seed=17)
+        tpath = os.path.join(d, "v1.torrent")
+        ti = write_torrent(tpath, tree, "v1")
+        ih = bytes.fromhex(str(ti.info_hashes().v1))
+        with mock.patch.dict(os.environ, {"CCBT_NETWORK__HANDSHAKE_TIMEOUT_MS": "1500"}):
+            seeder = fixtures.ccbt_seed(tpath, src, seconds=30)
+        with seeder, socket.create_connection(("127.0.0.1", seeder.port), timeout=10) as s:
+            # Up to the info-hash: ccbt finds the torrent and answers, then waits for our peer id.
+            s.sendall(handshake(ih)[:48])
+            t0 = time.monotonic()
+            got, closed = b"", False
+            try:
+                while True:
+                    data = s.recv(65536)
+                    if not data:
+                        closed = True
+                        break
+                    got += data
+            except socket.timeout:
+                pass
+            except OSError:
+                closed = True
+            elapsed = time.monotonic() - t0
+            self.assertEqual(got[28:48], ih, "ccbt answered with its handshake")
+            self.assertTrue(closed, "ccbt kept a peer that never finished its handshake (waited 10 s)")
+            self.assertGreaterEqual(elapsed, 1.0, "closed before the handshake timeout")
+            self.assertLess(elapsed, 6.0)
 
 
 if __name__ == "__main__":

@@ -559,8 +559,7 @@ void peer_connection::serve_uploads() {
     std::weak_ptr<peer_connection> weak = weak_from_this();
     const std::uint32_t piece = group.front().piece;  // read before `group` is moved into the handler
     const std::uint32_t begin = group.front().begin;
-    torrent_->session().disk().async_read_view(
-        torrent_->storage(), piece, begin, total, [weak, group = std::move(group)](result<storage::read_view> r) {
+    auto on_view = [weak, group = std::move(group)](result<storage::read_view> r) {
           auto self = weak.lock();
           if (!self || self->closed_) return;
           std::shared_ptr<const storage::read_view> buffer;
@@ -587,7 +586,18 @@ void peer_connection::serve_uploads() {
             return;
           }
           self->serve_uploads();
-        });
+    };
+    auto& disk = torrent_->session().disk();
+    if (send_rc4_) {
+      // RC4 reads the payload in user space to encrypt it: never from a file mapping (a file
+      // truncated meanwhile would raise SIGBUS there, see storage/read_view.hpp), so pread.
+      disk.async_read(torrent_->storage(), piece, begin, total, [on_view](result<storage::disk_buffer> b) {
+        if (b) on_view(storage::read_view(std::move(*b)));
+        else on_view(tl::unexpected(b.error()));
+      });
+    } else {
+      disk.async_read_view(torrent_->storage(), piece, begin, total, std::move(on_view));
+    }
   }
 }
 

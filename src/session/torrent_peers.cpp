@@ -289,6 +289,7 @@ std::vector<wire::pex_peer> torrent::pex_peers(picker::peer_token except) const 
     e.port = it->second.port();
     if (p->is_seed()) e.flags |= wire::pex_flag::seed;
     if (!p->incoming()) e.flags |= wire::pex_flag::reachable;
+    if (p->mse_method() != 0) e.flags |= wire::pex_flag::prefers_encryption;  // it speaks MSE
     out.push_back(e);
   }
   return out;

@@ -1,7 +1,8 @@
 """MSE/PE (Message Stream Encryption) against libtorrent (python3-libtorrent 2.0), Transmission
 (transmission-cli 3.00) and ccbt itself, on loopback:
 
-- libtorrent forced to encrypt with RC4 only downloads from `ccbt seed` (incoming MSE, RC4 payload);
+- libtorrent forced to encrypt with RC4 only downloads from `ccbt seed` (incoming MSE, RC4 payload;
+  v1, v2-only, and a seeder in disk.read_mode = "mmap");
 - ccbt downloads from a libtorrent seeder that requires RC4 (outgoing MSE, RC4 payload);
 - libtorrent with its default settings (tries MSE first, plaintext payload preferred) gets an
   encrypted connection to a ccbt seeder on its first attempt — without MSE in ccbt its first attempt
@@ -91,6 +92,12 @@ class MseInterop(unittest.TestCase):
         connected = [a["message"] for a in seeder.alerts("peer_connected")]
         self.assertTrue(connected)
         self.assertTrue(all("(encrypted handshake, RC4 payload)" in m for m in connected), connected)
+        self.assertGreaterEqual(seeder.events[-1]["total_upload"], SIZE)
+
+    def test_libtorrent_forced_rc4_from_mmap_seeder(self):
+        # RC4 connections read their uploads with pread even in mmap mode (encryption reads the bytes).
+        seeder = self.lt_downloads_from_ccbt("out-lt-rc4-mmap", FORCED_RC4, ccbt_extra=["--set", "disk.read_mode=mmap"])
+        self.assertIn("RC4 payload", seeder.alerts("peer_connected")[0]["message"])
         self.assertGreaterEqual(seeder.events[-1]["total_upload"], SIZE)
 
     def test_libtorrent_forced_rc4_v2_only_torrent(self):

@@ -356,9 +356,14 @@ net::awaitable<void> session_impl::handle_incoming(net::tcp::socket socket) {
   if (std::string_view(buf.data(), prefix) != std::string_view("\x13" "BitTorrent protocol", prefix)) {
     if (settings_.encryption != encryption_policy::disabled)
       co_await handle_incoming_mse(socket, remote, std::string_view(buf.data(), prefix), deadline);
+    else
+      refused_incoming(remote, "not a plain BitTorrent handshake (network.encryption = \"disabled\")");
     co_return;
   }
-  if (settings_.encryption == encryption_policy::required) co_return;  // plaintext refused
+  if (settings_.encryption == encryption_policy::required) {
+    refused_incoming(remote, "plaintext handshake refused (network.encryption = \"required\")");
+    co_return;
+  }
   (void)parser.feed(std::string_view(buf.data(), prefix));
   while (!parser.has_info_hash()) {
     auto res = co_await (asio::async_read(socket, asio::buffer(buf.data(), parser.bytes_needed()), net::use_nothrow) ||
@@ -376,6 +381,14 @@ net::awaitable<void> session_impl::handle_incoming(net::tcp::socket socket) {
   }();
   if (!t || !t->accepts_connection() || t->is_banned(remote)) co_return;
   t->attach_incoming(std::move(socket), std::move(parser), net::to_string(remote));
+}
+
+void session_impl::refused_incoming(const net::tcp::endpoint& remote, const std::string& why) {
+  alert a;
+  a.kind = alert_kind::peer_disconnected;
+  a.peer = net::to_string(remote);
+  a.message = "peer " + a.peer + ": " + why;
+  post_alert(std::move(a));
 }
 
 net::awaitable<void> session_impl::handle_incoming_mse(net::tcp::socket& socket, const net::tcp::endpoint& remote,

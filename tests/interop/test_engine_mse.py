@@ -128,6 +128,8 @@ class MseInterop(unittest.TestCase):
             self.assertEqual(seeder.drain(15), 0)
         self.assertFalse(seeder.alerts("peer_connected"))
         self.assertEqual(seeder.events[-1]["total_upload"], 0)
+        refused = [a["message"] for a in seeder.alerts("peer_disconnected")]
+        self.assertTrue(any('network.encryption = "disabled"' in m for m in refused), refused)
 
     def test_encryption_required_refuses_plaintext_libtorrent(self):
         out = self.out_dir("out-lt-plain-refused")
@@ -142,6 +144,8 @@ class MseInterop(unittest.TestCase):
             seeder.send_signal(signal.SIGINT)
             self.assertEqual(seeder.drain(15), 0)
         self.assertFalse(seeder.alerts("peer_connected"))
+        refused = [a["message"] for a in seeder.alerts("peer_disconnected")]
+        self.assertTrue(any("plaintext handshake refused" in m for m in refused), refused)
 
     # ---- outgoing ----------------------------------------------------------------------------
 

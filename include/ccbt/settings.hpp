@@ -32,6 +32,12 @@ enum class preallocation : std::uint8_t { none, sparse, full };
 // How seeding reads file data: pread = read into a buffer, then send it; mmap = memory-mapped files
 // sent without a copy in ccbt (pread where a file cannot be mapped).
 enum class disk_read_mode : std::uint8_t { pread, mmap };
+// MSE/PE (Message Stream Encryption) handshakes: enabled = incoming plaintext or MSE, outgoing MSE
+// first and plaintext once if that fails; required = MSE only, both ways; disabled = plaintext only.
+enum class encryption_policy : std::uint8_t { enabled, required, disabled };
+// What follows an MSE handshake: the methods we offer (outgoing) / accept (incoming) and the one we
+// pick when the peer offers both.
+enum class payload_encryption : std::uint8_t { prefer_plaintext, prefer_rc4, rc4_only, plaintext_only };
 
 struct settings {
   // ---- network
@@ -46,6 +52,8 @@ struct settings {
   int inactivity_timeout_s = 120;            // no message at all for this long -> disconnect
   int max_peer_list_size = 1000;             // candidate addresses kept per torrent
   bool enable_pex = true;                    // BEP 11 peer exchange (never on private torrents)
+  encryption_policy encryption = encryption_policy::enabled;        // MSE/PE handshakes
+  payload_encryption encryption_payload = payload_encryption::prefer_plaintext;  // after MSE
 
   // ---- requests and picking
   piece_strategy strategy = piece_strategy::rarest_first;

@@ -23,6 +23,9 @@ constexpr std::int64_t tib = gib * 1024;
 constexpr const auto& strategy_names = piece_strategy_names;
 constexpr std::array<std::string_view, 3> prealloc_names = {"none", "sparse", "full"};
 constexpr std::array<std::string_view, 2> read_mode_names = {"pread", "mmap"};  // disk_read_mode order
+constexpr std::array<std::string_view, 3> encryption_names = {"enabled", "required", "disabled"};  // encryption_policy
+constexpr std::array<std::string_view, 4> encryption_payload_names = {"prefer_plaintext", "prefer_rc4", "rc4_only",
+                                                                      "plaintext_only"};  // payload_encryption order
 
 // "IP:PORT" with a numeric IPv4 address or a bracketed IPv6 one, as the session's listener parses it.
 std::string check_endpoint(std::string_view s) {
@@ -116,6 +119,16 @@ const descriptor table[] = {
       "Candidate peer addresses (from trackers, peer exchange, --peer) remembered per torrent; when full, "
       "the worst-ranked unused ones make room."},
      &settings::max_peer_list_size},
+    {{"network", "encryption", vt::choice, am::live, "", 0, 0, encryption_names,
+      "MSE/PE (Message Stream Encryption) handshakes, as libtorrent and Transmission speak them: enabled = accept "
+      "plaintext and encrypted peers, connect encrypted first and retry once in plaintext; required = encrypted "
+      "only, both ways; disabled = plaintext only (encrypted peers are refused)."},
+     &settings::encryption},
+    {{"network", "encryption_payload", vt::choice, am::live, "", 0, 0, encryption_payload_names,
+      "What follows an encrypted handshake: prefer_plaintext / prefer_rc4 offer and accept both and pick that one "
+      "when the peer offers both; rc4_only / plaintext_only offer and accept only that one. Plaintext costs no CPU; "
+      "RC4 also hides the payload from traffic shapers."},
+     &settings::encryption_payload},
 
     // ---- strategy (piece selection and request pipelining)
     {{"strategy", "piece_strategy", vt::choice, am::live, "", 0, 0, strategy_names,

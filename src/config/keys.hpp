@@ -23,7 +23,8 @@ using value = std::variant<bool, std::int64_t, std::string, std::vector<std::str
 
 using field = std::variant<int settings::*, std::int64_t settings::*, std::size_t settings::*, bool settings::*,
                            std::string settings::*, std::vector<std::string> settings::*,
-                           piece_strategy settings::*, preallocation settings::*, disk_read_mode settings::*>;
+                           piece_strategy settings::*, preallocation settings::*, disk_read_mode settings::*,
+                           encryption_policy settings::*, payload_encryption settings::*>;
 
 // Extra check on a string (or each element of a list): "" when fine, else what is wrong.
 using string_check = std::string (*)(std::string_view);

@@ -55,6 +55,14 @@ peer_connection::peer_connection(std::shared_ptr<torrent> t, net::tcp::socket so
 
 peer_connection::~peer_connection() = default;
 
+void peer_connection::set_encryption(mse_outcome mse) {
+  mse_method_ = mse.selected;
+  send_rc4_ = std::move(mse.encrypt);
+  recv_rc4_ = std::move(mse.decrypt);
+  mse_pending_ = std::move(mse.payload);
+  mse_skey_ = mse.skey;
+}
+
 void peer_connection::start(std::optional<wire::handshake_parser> theirs) {
   asio::co_spawn(socket_.get_executor(), run(std::move(theirs)), asio::detached);
 }
@@ -78,10 +86,11 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   ours.reserved.set(wire::feature::extension_protocol).set(wire::feature::fast);
   if (torrent_->has_metadata() ? torrent_->info().is_v2() : torrent_->hashes().has_v2())
     ours.reserved.set(wire::feature::v2);  // a btmh magnet: v2 (we may need the piece layers)
-  ours.info_hash = theirs ? theirs->info_hash() : torrent_->id();
+  ours.info_hash = !theirs ? torrent_->id() : theirs->has_info_hash() ? theirs->info_hash() : mse_skey_.value_or(torrent_->id());
   ours.id = torrent_->session().peer_id();
   std::string out;
   wire::encode(out, ours);
+  if (send_rc4_) send_rc4_->process(out.data(), out.size());
   auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
   bw_.consume(direction::upload, static_cast<std::int64_t>(wn));  // handshakes cannot wait
   if (wec) {
@@ -93,11 +102,19 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   std::array<char, wire::handshake_size> buf{};
   while (!parser.done()) {
     const std::size_t need = parser.bytes_needed();
-    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(buf.data(), need), use_nothrow);
-    bw_.consume(direction::download, static_cast<std::int64_t>(n));
-    if (ec) {
-      disconnect("handshake: " + ec.message());
-      co_return false;
+    std::size_t n = std::min(need, mse_pending_.size());
+    if (n != 0) {  // received with the MSE handshake
+      std::copy_n(mse_pending_.data(), n, buf.data());
+      mse_pending_.erase(0, n);
+    } else {
+      auto [ec, got] = co_await asio::async_read(socket_, asio::buffer(buf.data(), need), use_nothrow);
+      n = got;
+      bw_.consume(direction::download, static_cast<std::int64_t>(n));
+      if (ec) {
+        disconnect("handshake: " + ec.message());
+        co_return false;
+      }
+      if (recv_rc4_) recv_rc4_->process(buf.data(), n);
     }
     auto used = parser.feed(std::string_view(buf.data(), n));
     if (!used) {
@@ -124,6 +141,13 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   if (torrent_->has_metadata()) {
     decoder_.set_geometry(torrent_->info().num_pieces(), torrent_->info().piece_length());
     has_ = picker::piece_set(torrent_->info().num_pieces());
+  }
+  if (!mse_pending_.empty()) {  // messages that came with the MSE handshake (small: one read)
+    if (decoder_.feed(mse_pending_) != mse_pending_.size()) {
+      disconnect("encrypted handshake: initial payload larger than the receive buffer", true);
+      co_return false;
+    }
+    mse_pending_.clear();
   }
   // Azureus-style peer ids ("-LT2080-", "-TR3000-") name the client until the extension handshake.
   if (hs.id[0] == '-' && hs.id[7] == '-')
@@ -191,6 +215,7 @@ net::awaitable<void> peer_connection::read_loop() {
       co_return;
     }
     last_receive_ = clock::now();
+    if (recv_rc4_) recv_rc4_->process(space.data(), n);
     decoder_.commit(n);
   }
 }
@@ -234,6 +259,10 @@ net::awaitable<bool> peer_connection::read_block(const wire::piece_header& h) {
       co_return false;
     }
     const std::size_t mine = std::min(n, rest);
+    if (recv_rc4_) {  // decrypt in place: the block's part, then what followed it
+      recv_rc4_->process(buffer.data() + got, mine);
+      recv_rc4_->process(space.data(), n - mine);
+    }
     decoder_.payload_consumed(mine);  // first: the bytes committed below come after the block
     if (n > mine) decoder_.commit(n - mine);
     got += mine;
@@ -530,8 +559,7 @@ void peer_connection::serve_uploads() {
     std::weak_ptr<peer_connection> weak = weak_from_this();
     const std::uint32_t piece = group.front().piece;  // read before `group` is moved into the handler
     const std::uint32_t begin = group.front().begin;
-    torrent_->session().disk().async_read_view(
-        torrent_->storage(), piece, begin, total, [weak, group = std::move(group)](result<storage::read_view> r) {
+    auto on_view = [weak, group = std::move(group)](result<storage::read_view> r) {
           auto self = weak.lock();
           if (!self || self->closed_) return;
           std::shared_ptr<const storage::read_view> buffer;
@@ -558,7 +586,18 @@ void peer_connection::serve_uploads() {
             return;
           }
           self->serve_uploads();
-        });
+    };
+    auto& disk = torrent_->session().disk();
+    if (send_rc4_) {
+      // RC4 reads the payload in user space to encrypt it: never from a file mapping (a file
+      // truncated meanwhile would raise SIGBUS there, see storage/read_view.hpp), so pread.
+      disk.async_read(torrent_->storage(), piece, begin, total, [on_view](result<storage::disk_buffer> b) {
+        if (b) on_view(storage::read_view(std::move(*b)));
+        else on_view(tl::unexpected(b.error()));
+      });
+    } else {
+      disk.async_read_view(torrent_->storage(), piece, begin, total, std::move(on_view));
+    }
   }
 }
 
@@ -618,6 +657,18 @@ net::awaitable<void> peer_connection::write_loop() {
     } else if (!co_await bw_.acquire(direction::upload, static_cast<std::int64_t>(bytes))) {
       writing_items_ = 0;
       co_return;
+    }
+    if (send_rc4_) {
+      // RC4: the batch is encrypted into a buffer of ours (the payload views are shared with the
+      // disk cache and other peers), then written from there.
+      send_crypt_.resize(bytes);
+      std::size_t at = 0;
+      for (const auto& b : bufs) {
+        std::copy_n(static_cast<const char*>(b.data()), b.size(), send_crypt_.data() + at);
+        at += b.size();
+      }
+      send_rc4_->process(send_crypt_.data(), at);
+      bufs.assign(1, asio::buffer(send_crypt_.data(), at));
     }
     // asio's default completion condition (transfer_all) hands the kernel at most 64 KiB per
     // sendmsg; a seeder sending 1 GiB made 16,384 sendmsg calls and as many trips through the

@@ -21,6 +21,7 @@
 #include "picker/request_pipeline.hpp"
 #include "session/pex.hpp"
 #include "session/bandwidth.hpp"
+#include "session/mse_handshake.hpp"
 #include "session/rate.hpp"
 #include "storage/disk_buffer.hpp"
 #include "storage/read_view.hpp"
@@ -43,6 +44,9 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   // (protocol, reserved bits, info-hash); we answer and read the peer id.
   void start(std::optional<wire::handshake_parser> theirs);
   void disconnect(const std::string& reason, bool protocol_error = false);
+  // Before start(): an MSE handshake ran on the socket (mse_handshake.hpp). RC4 (if selected) then
+  // applies to every byte after it; the plaintext it already received is parsed first.
+  void set_encryption(mse_outcome mse);
 
   // ---- called by the torrent ---------------------------------------------------------------
   void send_have(std::uint32_t piece);
@@ -84,6 +88,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   [[nodiscard]] clock::time_point connected_at() const noexcept { return connected_at_; }
   [[nodiscard]] const wire::peer_id& peer_id() const noexcept { return peer_id_; }  // after the handshake
   [[nodiscard]] pex_state& pex() noexcept { return pex_; }
+  [[nodiscard]] std::uint32_t mse_method() const noexcept { return mse_method_; }  // 0: no MSE handshake
 
   // choker bookkeeping (owned by the torrent's choking rounds)
   bool optimistic = false;
@@ -192,6 +197,15 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   rate_meter down_;   // payload bytes received
   rate_meter up_;     // payload bytes sent
   bandwidth_channel bw_;  // rate limits: every byte read or written passes through it
+
+  // MSE/PE: the RC4 streams (set only when RC4 was selected), the plaintext received during the MSE
+  // handshake and not yet parsed, the info-hash an incoming MSE peer asked for, and the buffer a
+  // batch is encrypted into (block payloads are shared read views: never encrypted in place).
+  std::uint32_t mse_method_ = 0;
+  std::optional<crypto::rc4> send_rc4_, recv_rc4_;
+  std::string mse_pending_;
+  std::optional<sha1_hash> mse_skey_;
+  std::vector<char> send_crypt_;
 };
 
 }  // namespace ccbt::session_detail

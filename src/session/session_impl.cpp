@@ -9,6 +9,7 @@
 #include "net/endpoint.hpp"
 #include "session/announcer.hpp"
 #include "session/live_settings.hpp"
+#include "session/mse_handshake.hpp"
 #include "session/torrent.hpp"
 
 namespace ccbt::session_detail {
@@ -341,11 +342,29 @@ net::awaitable<void> session_impl::handle_incoming(net::tcp::socket socket) {
   const auto remote = socket.remote_endpoint(ec);
   if (ec) co_return;
   if (connection_count() >= settings_.max_connections) co_return;
-  // Read up to the info-hash (48 bytes) to find the torrent, bounded in time.
+  // Read up to the info-hash (48 bytes) to find the torrent, bounded in time. The first 20 bytes
+  // tell a plaintext handshake ("\x13BitTorrent protocol") from an MSE key exchange.
+  const auto deadline = clock::now() + std::chrono::milliseconds(settings_.handshake_timeout_ms);
   wire::handshake_parser parser;
   std::array<char, wire::handshake_info_hash_end> buf{};
   asio::steady_timer timer(ioc_);
-  timer.expires_after(std::chrono::milliseconds(settings_.handshake_timeout_ms));
+  timer.expires_at(deadline);
+  constexpr std::size_t prefix = 20;
+  auto first = co_await (asio::async_read(socket, asio::buffer(buf.data(), prefix), net::use_nothrow) ||
+                         timer.async_wait(net::use_nothrow));
+  if (first.index() == 1 || std::get<0>(std::get<0>(first))) co_return;
+  if (std::string_view(buf.data(), prefix) != std::string_view("\x13" "BitTorrent protocol", prefix)) {
+    if (settings_.encryption != encryption_policy::disabled)
+      co_await handle_incoming_mse(socket, remote, std::string_view(buf.data(), prefix), deadline);
+    else
+      refused_incoming(remote, "not a plain BitTorrent handshake (network.encryption = \"disabled\")");
+    co_return;
+  }
+  if (settings_.encryption == encryption_policy::required) {
+    refused_incoming(remote, "plaintext handshake refused (network.encryption = \"required\")");
+    co_return;
+  }
+  (void)parser.feed(std::string_view(buf.data(), prefix));
   while (!parser.has_info_hash()) {
     auto res = co_await (asio::async_read(socket, asio::buffer(buf.data(), parser.bytes_needed()), net::use_nothrow) ||
                          timer.async_wait(net::use_nothrow));
@@ -353,7 +372,7 @@ net::awaitable<void> session_impl::handle_incoming(net::tcp::socket socket) {
     auto [rec, n] = std::get<0>(res);
     if (rec) co_return;
     auto used = parser.feed(std::string_view(buf.data(), n));
-    if (!used) co_return;  // not BitTorrent (or encrypted, which comes later)
+    if (!used) co_return;  // not BitTorrent
   }
   auto t = [&]() -> std::shared_ptr<torrent> {
     for (auto& [id, tor] : torrents_)
@@ -362,6 +381,42 @@ net::awaitable<void> session_impl::handle_incoming(net::tcp::socket socket) {
   }();
   if (!t || !t->accepts_connection() || t->is_banned(remote)) co_return;
   t->attach_incoming(std::move(socket), std::move(parser), net::to_string(remote));
+}
+
+void session_impl::refused_incoming(const net::tcp::endpoint& remote, const std::string& why) {
+  alert a;
+  a.kind = alert_kind::peer_disconnected;
+  a.peer = net::to_string(remote);
+  a.message = "peer " + a.peer + ": " + why;
+  post_alert(std::move(a));
+}
+
+net::awaitable<void> session_impl::handle_incoming_mse(net::tcp::socket& socket, const net::tcp::endpoint& remote,
+                                                      std::string_view first, clock::time_point deadline) {
+  // The torrent is the one whose info-hash (v1, or v2 truncated) gives HASH('req2', SKEY).
+  const mse::lookup_fn find = [this](const sha1_hash& req2) -> std::optional<sha1_hash> {
+    for (auto& [id, tor] : torrents_) {
+      const auto& ih = tor->hashes();
+      if (ih.v1 && mse::req2_hash(*ih.v1) == req2) return *ih.v1;
+      if (ih.v2 && mse::req2_hash(ih.v2_truncated()) == req2) return ih.v2_truncated();
+    }
+    return std::nullopt;
+  };
+  auto out = std::make_unique<mse_outcome>();  // on the heap: a small coroutine frame
+  co_await run_mse_responder(socket, mse_policy_from(settings_), find, first, deadline, *out);
+  if (!out->ok) {
+    alert a;
+    a.kind = alert_kind::peer_error;
+    a.peer = net::to_string(remote);
+    a.message = "peer " + a.peer + ": " + out->error;
+    post_alert(std::move(a));
+    co_return;
+  }
+  std::shared_ptr<torrent> t;
+  for (auto& [id, tor] : torrents_)
+    if (tor->matches(out->skey)) t = tor;
+  if (!t || !t->accepts_connection() || t->is_banned(remote)) co_return;
+  t->attach_incoming(std::move(socket), wire::handshake_parser{}, net::to_string(remote), out.get());
 }
 
 net::awaitable<void> session_impl::tick_loop() {

@@ -97,6 +97,9 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
  private:
   net::awaitable<void> accept_loop(net::tcp::acceptor& acceptor);
   net::awaitable<void> handle_incoming(net::tcp::socket socket);
+  void refused_incoming(const net::tcp::endpoint& remote, const std::string& why);
+  net::awaitable<void> handle_incoming_mse(net::tcp::socket& socket, const net::tcp::endpoint& remote,
+                                           std::string_view first, std::chrono::steady_clock::time_point deadline);
   net::awaitable<void> tick_loop();
   void record_file_stats(torrent& t);
   std::optional<resume::torrent_id> resume_id(torrent& t);

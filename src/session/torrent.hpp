@@ -43,6 +43,8 @@ class metadata_download;
 
 namespace ccbt::session_detail {
 
+struct mse_outcome;
+
 class hash_server;
 class piece_layer_fetch;
 
@@ -91,7 +93,9 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   // when the torrent can.
   void add_candidate(const net::tcp::endpoint& ep, peer_source source);
   [[nodiscard]] const peer_list& candidates() const noexcept { return peer_list_; }
-  void attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint);
+  // `mse`: the outcome of the MSE handshake that preceded the BitTorrent one (hs is then empty).
+  void attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint,
+                       mse_outcome* mse = nullptr);
   void set_file_priority(std::size_t file, std::uint8_t priority);
   void set_piece_priority(std::uint32_t piece, std::uint8_t priority);
   void set_strategy(piece_strategy s);

@@ -86,24 +86,47 @@ void torrent::connect_candidates(clock::time_point now) {
   }
 }
 
+namespace {
+
+net::awaitable<error_code> tcp_connect(net::tcp::socket& sock, const net::tcp::endpoint& ep, int timeout_ms) {
+  asio::steady_timer timer(sock.get_executor());
+  timer.expires_after(std::chrono::milliseconds(timeout_ms));
+  auto res = co_await (sock.async_connect(ep, net::use_nothrow) || timer.async_wait(net::use_nothrow));
+  co_return res.index() == 1 ? error_code(asio::error::timed_out) : std::get<0>(std::get<0>(res));
+}
+
+}  // namespace
+
 net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
   auto self = shared_from_this();
+  const auto& s = ses_.settings_ref();
   net::tcp::socket sock(ses_.io());
-  asio::steady_timer timer(ses_.io());
-  timer.expires_after(std::chrono::milliseconds(ses_.settings_ref().peer_connect_timeout_ms));
-  auto res = co_await (sock.async_connect(ep, net::use_nothrow) || timer.async_wait(net::use_nothrow));
+  auto ec = co_await tcp_connect(sock, ep, s.peer_connect_timeout_ms);
+  // MSE/PE first unless disabled; when it fails and plaintext is allowed, once more in plaintext
+  // (a peer that does not speak MSE closes on our key exchange), as libtorrent does.
+  std::unique_ptr<mse_outcome> mse;  // on the heap: a small coroutine frame
+  if (!ec && s.encryption != encryption_policy::disabled && !stopping_ && !paused_) {
+    const auto deadline = clock::now() + std::chrono::milliseconds(s.handshake_timeout_ms);
+    mse = std::make_unique<mse_outcome>();
+    co_await run_mse_initiator(sock, id(), mse_policy_from(s), deadline, *mse);
+    if (!mse->ok && s.encryption == encryption_policy::enabled && !stopping_ && !paused_) {
+      error_code ignored;
+      sock.close(ignored);
+      sock = net::tcp::socket(ses_.io());
+      ec = co_await tcp_connect(sock, ep, s.peer_connect_timeout_ms);
+      mse.reset();
+    }
+  }
   --half_open_;
   ses_.release_half_open();
-  error_code ec;
-  if (res.index() == 1) ec = asio::error::timed_out;
-  else ec = std::get<0>(std::get<0>(res));
   if (stopping_ || paused_) {
     peer_list_.on_closed(ep, clock::now(), true, false);  // not the peer's fault: no failure counted
     co_return;
   }
-  if (ec) {
+  if (ec || (mse && !mse->ok)) {
     peer_list_.on_connect_failed(ep, clock::now());
-    post_alert(alert_kind::peer_disconnected, "connect to " + net::to_string(ep) + " failed: " + ec.message(), {},
+    post_alert(alert_kind::peer_disconnected,
+               "connect to " + net::to_string(ep) + " failed: " + (ec ? ec.message() : mse->error), {},
                net::to_string(ep), ec);
     co_return;
   }
@@ -112,16 +135,19 @@ net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
   token_keys_[token] = ban_key(net::to_string(ep));
   list_eps_[token] = ep;
   auto p = std::make_shared<peer_connection>(self, std::move(sock), false, token, net::to_string(ep));
+  if (mse) p->set_encryption(std::move(*mse));
   peers_.emplace(token, p);
   p->start(std::nullopt);
 }
 
-void torrent::attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint) {
+void torrent::attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint,
+                              mse_outcome* mse) {
   const auto token = next_token_++;
   token_keys_[token] = ban_key(endpoint);
   error_code ec;
   socket.set_option(net::tcp::no_delay(true), ec);
   auto p = std::make_shared<peer_connection>(shared_from_this(), std::move(socket), true, token, std::move(endpoint));
+  if (mse) p->set_encryption(std::move(*mse));
   peers_.emplace(token, p);
   p->start(std::move(hs));
 }
@@ -162,7 +188,10 @@ void torrent::on_peer_listen_port(peer_connection& p, std::uint16_t port) {
 void torrent::on_peer_handshake(peer_connection& p) {
   if (!resolve_duplicate(p)) return;
   if (auto it = list_eps_.find(p.token()); it != list_eps_.end()) peer_list_.on_connected(it->second);
-  post_alert(alert_kind::peer_connected, std::string(p.incoming() ? "incoming" : "outgoing") + " peer " + p.endpoint(),
+  post_alert(alert_kind::peer_connected,
+             std::string(p.incoming() ? "incoming" : "outgoing") + " peer " + p.endpoint() +
+                 (p.mse_method() != 0 ? std::string(" (encrypted handshake, ") + mse_method_name(p.mse_method()) + " payload)"
+                                      : std::string()),
              {}, p.endpoint());
 }
 
@@ -260,6 +289,7 @@ std::vector<wire::pex_peer> torrent::pex_peers(picker::peer_token except) const 
     e.port = it->second.port();
     if (p->is_seed()) e.flags |= wire::pex_flag::seed;
     if (!p->incoming()) e.flags |= wire::pex_flag::reachable;
+    if (p->mse_method() != 0) e.flags |= wire::pex_flag::prefers_encryption;  // it speaks MSE
     out.push_back(e);
   }
   return out;

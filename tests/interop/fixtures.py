@@ -288,12 +288,14 @@ class Child:
         self.stop()
 
 
-def lt_seeder(torrent_path, data_dir, seconds=120, port=0, upload_limit=0, corrupt_pieces=None, name="lt-seeder"):
+def lt_seeder(torrent_path, data_dir, seconds=120, port=0, upload_limit=0, corrupt_pieces=None, name="lt-seeder",
+              extra=()):
     """A libtorrent seeder, returned once it has checked its data and accepts peers (.port, .ready).
     upload_limit: bytes/s for this torrent (loopback peers included). corrupt_pieces ("0,2,5-9"):
-    flips bytes of these pieces in data_dir after the check, so it serves corrupt data (use a copy)."""
+    flips bytes of these pieces in data_dir after the check, so it serves corrupt data (use a copy).
+    extra: more lt_peer.py options (e.g. ["--enc-policy", "forced"])."""
     argv = [PYTHON, LT_PEER, "seed", "--torrent", torrent_path, "--data", data_dir,
-            "--port", str(port), "--seconds", str(seconds)]
+            "--port", str(port), "--seconds", str(seconds)] + list(extra)
     if upload_limit:
         argv += ["--upload-limit", str(int(upload_limit))]
     if corrupt_pieces is not None:
@@ -309,12 +311,12 @@ def lt_seeder(torrent_path, data_dir, seconds=120, port=0, upload_limit=0, corru
 
 
 def lt_downloader(torrent_path, out_dir, peers=(), seconds=120, port=0, have_pieces=None, data_dir=None,
-                  stay=False, name="lt-downloader"):
+                  stay=False, name="lt-downloader", extra=()):
     """A libtorrent downloader, returned once its check of existing data is done (.port, .ready).
     have_pieces ("0,2,5-9") with data_dir: starts with only those pieces. stay: keeps running (seeding)
-    after {"event": "finished"} until --seconds elapse or it is stopped."""
+    after {"event": "finished"} until --seconds elapse or it is stopped. extra: more lt_peer.py options."""
     argv = [PYTHON, LT_PEER, "download", "--torrent", torrent_path, "--out", out_dir,
-            "--port", str(port), "--seconds", str(seconds)]
+            "--port", str(port), "--seconds", str(seconds)] + list(extra)
     for p in peers:
         argv += ["--peer", p]
     if have_pieces is not None:
@@ -378,21 +380,24 @@ TRANSMISSION_SETTINGS = {
 }
 
 
-def transmission_cli(torrent_path, download_dir, config_dir, seconds=60, port=None, verified=True):
+def transmission_cli(torrent_path, download_dir, config_dir, seconds=60, port=None, verified=True,
+                     encryption="tolerated"):
     """transmission-cli on torrent_path with download_dir (its data: it seeds what is complete there,
     downloads the rest), DHT/LPD/PEX/uTP/port mapping off through settings.json in config_dir, on a
     fixed loopback port (.port). Returned once it listens and, with `verified`, once its check of the
     existing data is done. Stop it with stop(signal.SIGINT) (SIGTERM loses its write cache).
     Transmission drops loopback peers learnt from trackers but accepts incoming loopback connections:
     dial it. Its stdout status line is \r-terminated and block-buffered in a pipe, so everything is
-    read from its debug log on stderr (wait_stderr)."""
+    read from its debug log on stderr (wait_stderr). encryption: "tolerated" (plaintext preferred,
+    MSE accepted) or "required" (MSE only: -er)."""
     port = port or free_port()
     os.makedirs(config_dir, exist_ok=True)
-    settings = dict(TRANSMISSION_SETTINGS, **{"peer-port": port, "download-dir": download_dir})
+    settings = dict(TRANSMISSION_SETTINGS, **{"peer-port": port, "download-dir": download_dir,
+                                              "encryption": 2 if encryption == "required" else 0})
     with open(os.path.join(config_dir, "settings.json"), "w") as f:
         json.dump(settings, f, indent=1)
-    argv = ["transmission-cli", "-g", config_dir, "-p", str(port), "-w", download_dir, "-et", "-M", "-U",
-            torrent_path]
+    argv = ["transmission-cli", "-g", config_dir, "-p", str(port), "-w", download_dir,
+            "-er" if encryption == "required" else "-et", "-M", "-U", torrent_path]
     c = Child(argv, seconds, name="transmission-cli")
     c.port = port
     try:
@@ -405,9 +410,9 @@ def transmission_cli(torrent_path, download_dir, config_dir, seconds=60, port=No
     return c
 
 
-def transmission_seeder(torrent_path, data_dir, config_dir, seconds=60, port=None):
+def transmission_seeder(torrent_path, data_dir, config_dir, seconds=60, port=None, encryption="tolerated"):
     """transmission_cli() over complete data: returned once it has verified it and seeds."""
-    return transmission_cli(torrent_path, data_dir, config_dir, seconds, port, verified=True)
+    return transmission_cli(torrent_path, data_dir, config_dir, seconds, port, verified=True, encryption=encryption)
 
 
 # transmission-cli's log line when a download completes.

@@ -8,6 +8,9 @@
                         [--stay]                  (keep running (seeding) once complete)
     common options:     [--upload-limit BYTES_PER_S]  (this torrent's upload rate limit; applies to
                                                        loopback peers too)
+                        [--enc-policy forced|enabled|disabled]  (MSE/PE, incoming and outgoing:
+                                                       libtorrent's in_enc_policy / out_enc_policy)
+                        [--enc-level plaintext|rc4|both] [--prefer-rc4]  (allowed_enc_level, prefer_rc4)
     seed only:          [--corrupt-pieces 0,2,5-9]  (once libtorrent has checked the data and is
                         seeding, flip one byte in every 16 KiB block of these pieces in the files on
                         disk: libtorrent then serves corrupt data without noticing, as it does not hash
@@ -104,10 +107,23 @@ def main():
     ap.add_argument("--stay", action="store_true")
     ap.add_argument("--upload-limit", type=int, default=0)
     ap.add_argument("--corrupt-pieces")
+    ap.add_argument("--enc-policy", choices=["forced", "enabled", "disabled"])
+    ap.add_argument("--enc-level", choices=["plaintext", "rc4", "both"])
+    ap.add_argument("--prefer-rc4", action="store_true")
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    ses = make_session(args.port)
+    enc = {}
+    if args.enc_policy:
+        policy = {"forced": lt.enc_policy.forced, "enabled": lt.enc_policy.enabled,
+                  "disabled": lt.enc_policy.disabled}[args.enc_policy]
+        enc.update(out_enc_policy=int(policy), in_enc_policy=int(policy))
+    if args.enc_level:
+        enc["allowed_enc_level"] = int({"plaintext": lt.enc_level.plaintext, "rc4": lt.enc_level.rc4,
+                                        "both": lt.enc_level.both}[args.enc_level])
+    if args.prefer_rc4:
+        enc["prefer_rc4"] = True
+    ses = make_session(args.port, enc)
     if args.magnet:
         atp = lt.parse_magnet_uri(args.magnet)
         ti = None

@@ -27,6 +27,10 @@ import libtorrent as lt  # noqa: E402
 PIECE = 64 * 1024
 PSTR = b"\x13BitTorrent protocol"
 EXT_RESERVED = bytes([0, 0, 0, 0, 0, 0x10, 0, 0x04])  # extension protocol + fast
+# The python fake peers speak no MSE and read ccbt's plain handshake themselves: ccbt must not start
+# its outgoing connections to them with an encrypted handshake (tests/interop/test_engine_mse.py
+# covers the fallback a real plaintext-only client gets).
+PLAIN = ["--no-resume", "--set", "network.encryption=disabled"]
 
 
 def write_torrent(path, content, kind="v1"):
@@ -199,7 +203,7 @@ class PexWithLibtorrent(unittest.TestCase):
         with fixtures.lt_downloader(self.tpath, os.path.join(d, "c"), seconds=60, name="lt-C") as c:
             a_ep, c_ep = f"127.0.0.1:{a.port}", f"127.0.0.1:{c.port}"
             with fixtures.ccbt_download(self.tpath, os.path.join(d, "out"), peers=[a_ep, c_ep], seconds=50,
-                                        extra=["--no-resume"]) as dl:
+                                        extra=PLAIN) as dl:
                 wait_event(dl, is_alert("peer_connected", a_ep), 20, "ccbt connected to A")
                 wait_event(dl, is_alert("peer_connected", c_ep), 20, "ccbt connected to C")
                 # C knows only ccbt (no tracker, DHT or LSD): it can dial A only after ccbt's PEX.
@@ -228,7 +232,7 @@ class PexFakePeers(unittest.TestCase):
         ih = bytes.fromhex(str(ti.info_hashes().v1))
         target = Listener()
         self.addCleanup(target.close)
-        with fixtures.ccbt_seed(tpath, src, seconds=40) as seed:
+        with fixtures.ccbt_seed(tpath, src, seconds=40, extra=PLAIN) as seed:
             conns = []
             for i in range(2):
                 c = socket.create_connection(("127.0.0.1", seed.port), timeout=10)
@@ -287,7 +291,7 @@ class PexFakePeers(unittest.TestCase):
         ih = bytes.fromhex(str(lt.torrent_info(tpath).info_hashes().v1))
         target = Listener()
         self.addCleanup(target.close)
-        with fixtures.ccbt_seed(tpath, os.path.join(d, "src"), seconds=30) as seed:
+        with fixtures.ccbt_seed(tpath, os.path.join(d, "src"), seconds=30, extra=PLAIN) as seed:
             with socket.create_connection(("127.0.0.1", seed.port), timeout=10) as c:
                 c.sendall(handshake(ih, b"-FK0001-private00001"))
                 self.assertEqual(recv_exact(c, 68)[28:48], ih)
@@ -302,7 +306,7 @@ class PexFakePeers(unittest.TestCase):
     def test_pex_switched_off(self):
         tpath, src, ti = self.make()
         ih = bytes.fromhex(str(ti.info_hashes().v1))
-        with fixtures.ccbt_seed(tpath, src, seconds=30, extra=("--no-resume", "--set", "discovery.pex=false")) as seed:
+        with fixtures.ccbt_seed(tpath, src, seconds=30, extra=PLAIN + ["--set", "discovery.pex=false"]) as seed:
             with socket.create_connection(("127.0.0.1", seed.port), timeout=10) as c:
                 c.sendall(handshake(ih, b"-FK0001-pexoff000001"))
                 self.assertEqual(recv_exact(c, 68)[28:48], ih)
@@ -316,7 +320,7 @@ class PexFakePeers(unittest.TestCase):
         self.addCleanup(lis.close)
         out = os.path.join(self.tmp.path, "out")
         with fixtures.ccbt_download(tpath, out, peers=[f"127.0.0.1:{lis.port}"], seconds=40,
-                                    extra=["--no-resume"]) as dl:
+                                    extra=PLAIN) as dl:
             self.assertTrue(lis.accepted.wait(20), "ccbt dialled the fake peer")
             outgoing = lis.conns[0]  # ccbt's outgoing connection
             outgoing.settimeout(10)
@@ -355,7 +359,7 @@ class PexFakePeers(unittest.TestCase):
         tpath, src, ti = self.make("hybrid")
         v1 = bytes.fromhex(str(ti.info_hashes().v1))
         v2 = bytes.fromhex(str(ti.info_hashes().v2))[:20]
-        with fixtures.ccbt_seed(tpath, src, seconds=30) as seed:
+        with fixtures.ccbt_seed(tpath, src, seconds=30, extra=PLAIN) as seed:
             for ih in (v1, v2):
                 with socket.create_connection(("127.0.0.1", seed.port), timeout=10) as c:
                     c.sendall(handshake(ih, b"-FK0001-hybridtest01"))

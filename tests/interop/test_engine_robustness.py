@@ -203,22 +203,35 @@ class GarbageServer:
         self.thread.start()
 
     def _run(self):
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
+        # Like a client without MSE: a connection that does not start with a plain handshake (ccbt's
+        # encrypted handshake comes first) is closed, and ccbt dials again in plaintext.
+        while time.time() < self.deadline:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            if self._serve(conn):
+                return
+
+    def _serve(self, conn):
+        """True once a plain handshake was answered (whatever happened next)."""
         with conn:
             conn.settimeout(max(0.1, self.deadline - time.time()))
             try:
                 hs = recv_exact(conn, 68)
-                self.got_handshake = hs[:20] == PSTR and hs[28:48] == self.info_hash
+                if not (hs[:20] == PSTR and hs[28:48] == self.info_hash):
+                    return False
+                self.got_handshake = True
                 conn.sendall(handshake(self.info_hash) + self.payload)
                 while time.time() < self.deadline:
                     if not conn.recv(65536):
                         self.closed_by_peer = True
-                        return
+                        return True
             except OSError:
+                if not self.got_handshake:
+                    return False
                 self.closed_by_peer = True  # reset by the peer
+            return True
 
     def close(self):
         self.sock.close()

@@ -121,12 +121,14 @@ const descriptor table[] = {
      &settings::max_peer_list_size},
     {{"network", "encryption", vt::choice, am::live, "", 0, 0, encryption_names,
       "MSE/PE (Message Stream Encryption) handshakes, as libtorrent and Transmission speak them: enabled = accept "
-      "plaintext and encrypted peers, connect encrypted first and retry once in plaintext; required = encrypted "
+      "plaintext and encrypted peers, connect encrypted first and retry once in plaintext (a peer that failed is "
+      "dialled in plaintext from then on); required = encrypted "
       "only, both ways; disabled = plaintext only (encrypted peers are refused)."},
      &settings::encryption},
     {{"network", "encryption_payload", vt::choice, am::live, "", 0, 0, encryption_payload_names,
-      "What follows an encrypted handshake: prefer_plaintext / prefer_rc4 offer and accept both and pick that one "
-      "when the peer offers both; rc4_only / plaintext_only offer and accept only that one. Plaintext costs no CPU; "
+      "What follows an encrypted handshake: prefer_plaintext / prefer_rc4 offer and accept both, and pick that one "
+      "when an incoming peer offers both (on our connections the peer picks); rc4_only / plaintext_only offer and "
+      "accept only that one. Plaintext costs no CPU; "
       "RC4 also hides the payload from traffic shapers."},
      &settings::encryption_payload},
 

@@ -46,7 +46,7 @@ void random_bytes(std::span<std::uint8_t> out) {
 }
 
 mse_dh::mse_dh() {
-  std::array<std::uint8_t, 20> x{};  // 160 bits, as libtorrent and Transmission
+  std::array<std::uint8_t, 20> x{};  // 160 bits, the size the MSE specification asks for (libtorrent draws 96 bytes)
   random_bytes(x);
   init(x);
 }
@@ -70,6 +70,7 @@ void mse_dh::init(std::span<const std::uint8_t> private_key) {
   bn_ptr x(BN_bin2bn(private_key.data(), static_cast<int>(private_key.size()), nullptr));
   bn_ptr g(BN_new()), y(BN_new());
   std::unique_ptr<BN_CTX, ctx_free> ctx(BN_CTX_new());
+  if (x) BN_set_flags(x.get(), BN_FLG_CONSTTIME);  // both exponentiations with the secret: constant time
   if (!x || !g || !y || !ctx || BN_set_word(g.get(), 2) != 1 ||
       BN_mod_exp(y.get(), g.get(), x.get(), prime(), ctx.get()) != 1)
     throw std::runtime_error("OpenSSL: MSE key generation failed");

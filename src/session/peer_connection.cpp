@@ -642,7 +642,10 @@ net::awaitable<void> peer_connection::write_loop() {
     bufs.clear();
     std::size_t items = 0, bytes = 0;
     const bool protocol_only = !send_queue_.front().buffer && bw_.limited(direction::upload);
-    const auto max_bytes = static_cast<std::size_t>(bw_.chunk(direction::upload, std::int64_t{1} << 20));
+    // RC4 batches are copied into send_crypt_, which keeps its size: 128 KiB bounds that per
+    // connection (RC4 itself, ~0.8 GiB/s per core, costs far more than the extra sendmsg calls).
+    const auto max_bytes = static_cast<std::size_t>(
+        bw_.chunk(direction::upload, send_rc4_ ? std::int64_t{128} << 10 : std::int64_t{1} << 20));
     for (auto& it : send_queue_) {
       if (items == 64 || bytes >= max_bytes || (protocol_only && it.buffer)) break;
       if (!it.head.empty()) bufs.emplace_back(it.head.data(), it.head.size());

@@ -115,6 +115,10 @@ void peer_list::on_connected(const net::tcp::endpoint& ep) {
   e->connected_once = true;
 }
 
+void peer_list::on_mse_failed(const net::tcp::endpoint& ep) {
+  if (auto* e = find_mut(ep)) e->no_mse = true;
+}
+
 void peer_list::on_closed(const net::tcp::endpoint& ep, clock::time_point now, bool handshake_done,
                           bool protocol_error) {
   auto* e = find_mut(ep);

@@ -40,6 +40,7 @@ class peer_list {
     clock::time_point next_try{};   // not offered before this
     bool active = false;            // connecting or connected
     bool connected_once = false;    // a handshake with it completed at least once
+    bool no_mse = false;            // our encrypted handshake with it failed: dial it in plaintext
   };
 
   enum class add_result : std::uint8_t { added, known, full };
@@ -73,6 +74,9 @@ class peer_list {
   // The connection ended. Before the handshake it counts as a failure (back-off as above); after a
   // protocol violation it is retried after 2 minutes; after a good connection, after 10 s.
   void on_closed(const net::tcp::endpoint& ep, clock::time_point now, bool handshake_done, bool protocol_error);
+  // Our MSE handshake with it failed (the peer does not speak it): later attempts go in plaintext
+  // straight away instead of paying for the failed exchange again (libtorrent keeps the same note).
+  void on_mse_failed(const net::tcp::endpoint& ep);
   // Every entry may be tried at once (torrent resumed).
   void retry_now() noexcept;
 

@@ -341,7 +341,14 @@ net::awaitable<void> session_impl::handle_incoming(net::tcp::socket socket) {
   error_code ec;
   const auto remote = socket.remote_endpoint(ec);
   if (ec) co_return;
-  if (connection_count() >= settings_.max_connections) co_return;
+  if (connection_count() + incoming_handshakes_ >= settings_.max_connections) co_return;
+  struct in_handshake {
+    int& n;
+    explicit in_handshake(int& c) : n(c) { ++n; }
+    in_handshake(const in_handshake&) = delete;
+    in_handshake& operator=(const in_handshake&) = delete;
+    ~in_handshake() { --n; }
+  } counted(incoming_handshakes_);
   // Read up to the info-hash (48 bytes) to find the torrent, bounded in time. The first 20 bytes
   // tell a plaintext handshake ("\x13BitTorrent protocol") from an MSE key exchange.
   const auto deadline = clock::now() + std::chrono::milliseconds(settings_.handshake_timeout_ms);

@@ -97,6 +97,10 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
  private:
   net::awaitable<void> accept_loop(net::tcp::acceptor& acceptor);
   net::awaitable<void> handle_incoming(net::tcp::socket socket);
+  // Incoming connections still in their handshake (not yet a peer_connection): they count against
+  // network.max_connections too, so a flood of connections that never finish (each MSE one costs
+  // two 768-bit exponentiations) stays bounded.
+  int incoming_handshakes_ = 0;
   void refused_incoming(const net::tcp::endpoint& remote, const std::string& why);
   net::awaitable<void> handle_incoming_mse(net::tcp::socket& socket, const net::tcp::endpoint& remote,
                                            std::string_view first, std::chrono::steady_clock::time_point deadline);

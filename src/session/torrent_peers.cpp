@@ -105,11 +105,15 @@ net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
   // MSE/PE first unless disabled; when it fails and plaintext is allowed, once more in plaintext
   // (a peer that does not speak MSE closes on our key exchange), as libtorrent does.
   std::unique_ptr<mse_outcome> mse;  // on the heap: a small coroutine frame
-  if (!ec && s.encryption != encryption_policy::disabled && !stopping_ && !paused_) {
+  // A peer whose MSE handshake failed before is dialled in plaintext (only where plaintext is allowed).
+  const auto* known = peer_list_.find(ep);
+  const bool skip_mse = s.encryption == encryption_policy::enabled && known != nullptr && known->no_mse;
+  if (!ec && s.encryption != encryption_policy::disabled && !skip_mse && !stopping_ && !paused_) {
     const auto deadline = clock::now() + std::chrono::milliseconds(s.handshake_timeout_ms);
     mse = std::make_unique<mse_outcome>();
     co_await run_mse_initiator(sock, id(), mse_policy_from(s), deadline, *mse);
     if (!mse->ok && s.encryption == encryption_policy::enabled && !stopping_ && !paused_) {
+      peer_list_.on_mse_failed(ep);
       error_code ignored;
       sock.close(ignored);
       sock = net::tcp::socket(ses_.io());

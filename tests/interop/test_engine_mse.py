@@ -8,7 +8,8 @@
   encrypted connection to a ccbt seeder on its first attempt — without MSE in ccbt its first attempt
   fails and it reconnects in plaintext about a second later;
 - ccbt falls back to plaintext once when the peer does not speak MSE (libtorrent with encryption
-  disabled), and does not when network.encryption = "required";
+  disabled), and does not when network.encryption = "required"; a fake plaintext-only peer counts
+  ccbt's attempts: one MSE attempt, then plaintext only, also when ccbt dials it again later;
 - network.encryption = "disabled" refuses a libtorrent that insists on encryption;
 - Transmission with encryption required seeds to ccbt;
 - ccbt to ccbt with RC4.
@@ -18,7 +19,9 @@ Downloads are compared byte for byte. Every process is bounded in time. Run thro
 import os
 import shutil
 import signal
+import socket
 import sys
+import threading
 import time
 import unittest
 
@@ -28,6 +31,55 @@ import fixtures  # noqa: E402
 PIECE = 64 * 1024
 SIZE = 6_000_001
 FORCED_RC4 = ["--enc-policy", "forced", "--enc-level", "rc4"]
+
+
+class PlaintextOnlyPeer:
+    """A fake peer that does not speak MSE: it closes a connection whose first bytes are not a
+    BitTorrent handshake (counting it in .mse), answers a plaintext handshake with its own and
+    hangs up half a second later (counting it in .plain). Bounded: accepts for at most 40 s."""
+
+    def __init__(self, info_hash):
+        self.info_hash = info_hash
+        self.mse = self.plain = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stop = time.monotonic() + 40
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while time.monotonic() < self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    head = b""
+                    while len(head) < 20:
+                        chunk = conn.recv(20 - len(head))
+                        if not chunk:
+                            break
+                        head += chunk
+                    if head != b"\x13BitTorrent protocol":
+                        self.mse += 1
+                        continue
+                    self.plain += 1
+                    conn.sendall(b"\x13BitTorrent protocol" + bytes(8) + self.info_hash + b"-FK0001-000000000001")
+                    time.sleep(0.5)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.stop = 0
+        self.sock.close()
+        self.thread.join(5)
 
 
 class MseInterop(unittest.TestCase):
@@ -173,6 +225,23 @@ class MseInterop(unittest.TestCase):
         connected = [a["message"] for a in dl.alerts("peer_connected")]
         self.assertTrue(connected)
         self.assertNotIn("encrypted", connected[0])
+
+    def test_ccbt_remembers_a_peer_without_mse(self):
+        # A plaintext-only peer that answers the BitTorrent handshake and hangs up: ccbt dials it
+        # again ~10 s later (back-off after a good connection) and must not try MSE a second time.
+        server = PlaintextOnlyPeer(bytes.fromhex(str(self.ti.info_hashes().v1)))
+        try:
+            out = self.out_dir("out-ccbt-no-mse-memory")
+            with fixtures.ccbt_download(self.torrent, out, peers=[f"127.0.0.1:{server.port}"], seconds=40,
+                                        extra=["--no-resume"]) as dl:
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline and server.plain < 2:
+                    time.sleep(0.1)
+                dl.stop(signal.SIGINT)
+        finally:
+            server.close()
+        self.assertGreaterEqual(server.plain, 2, f"ccbt did not dial again (mse {server.mse}, plain {server.plain})")
+        self.assertEqual(server.mse, 1, "exactly one encrypted attempt, then plaintext")
 
     def test_ccbt_requiring_encryption_does_not_fall_back(self):
         with fixtures.lt_seeder(self.torrent, self.src, seconds=30, extra=["--enc-policy", "disabled"]) as seeder:

@@ -26,6 +26,21 @@ TEST(PeerList, AddsOnceAndUpgradesSource) {
   EXPECT_EQ(l.find(ep(2)), nullptr);
 }
 
+TEST(PeerList, RemembersAPeerWithoutMse) {
+  peer_list l;
+  l.add(ep(1), peer_source::tracker);
+  l.add(ep(2), peer_source::tracker);
+  EXPECT_FALSE(l.find(ep(1))->no_mse);
+  l.on_mse_failed(ep(1));
+  l.on_mse_failed(ep(3));  // unknown: nothing to remember it in
+  EXPECT_TRUE(l.find(ep(1))->no_mse);
+  EXPECT_FALSE(l.find(ep(2))->no_mse);
+  EXPECT_EQ(l.find(ep(3)), nullptr);
+  l.on_connected(ep(1));  // a good plaintext connection keeps the note
+  l.on_closed(ep(1), clock::now(), true, false);
+  EXPECT_TRUE(l.find(ep(1))->no_mse);
+}
+
 TEST(PeerList, RanksBySourceThenFailuresThenHistory) {
   peer_list l;
   const auto now = clock::now();

@@ -74,7 +74,9 @@ bool feed(m::handshake& h, std::string_view bytes, std::size_t chunk, std::size_
 }
 
 void run_raw(bool responder, std::string_view in, std::size_t chunk) {
-  auto h = responder ? m::handshake::responder(m::policy{}, lookup()) : m::handshake::initiator(skey, m::policy{}, fixed_dh(1));
+  // Fixed keys in both roles: a crash found here reproduces from its input alone.
+  auto h = responder ? m::handshake::responder(m::policy{}, lookup(), fixed_dh(4))
+                     : m::handshake::initiator(skey, m::policy{}, fixed_dh(1));
   (void)h.take_output();
   std::size_t fed = 0;
   if (feed(h, in, chunk, fed) && h.done())

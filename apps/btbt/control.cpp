@@ -140,6 +140,10 @@ void print_peers(const json& peers) {
     if (!p["peer_choked"].get<bool>()) flags += 'd';  // they let us download
     if (!p["choked"].get<bool>()) flags += 'u';       // we let them download
     if (p["snubbed"].get<bool>()) flags += 's';
+    // As qBittorrent: E = RC4-encrypted connection, e = encrypted handshake, plaintext payload.
+    const auto enc = p.value("encryption", std::string("none"));
+    if (enc == "rc4") flags += 'E';
+    if (enc == "handshake") flags += 'e';
     std::printf("%-22s %-20s %6s %11s %11s %s\n", p["endpoint"].get<std::string>().c_str(),
                 p["client"].get<std::string>().substr(0, 20).c_str(), percent(p["progress"].get<double>()).c_str(),
                 apps::format_rate(p["download_rate"].get<double>()).c_str(),

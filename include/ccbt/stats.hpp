@@ -34,10 +34,20 @@ struct torrent_status {
   std::string error;                    // when state == error
 };
 
+// How a connection is protected (MSE/PE, network.encryption).
+enum class peer_encryption : std::uint8_t {
+  none,       // plain BitTorrent handshake
+  handshake,  // MSE handshake, plaintext payload
+  rc4,        // MSE handshake, RC4 on every byte
+};
+// "none", "handshake", "rc4".
+[[nodiscard]] const char* to_string(peer_encryption e) noexcept;
+
 struct peer_info {
   std::string endpoint;                 // "ip:port"
   std::string client;                   // from the extension handshake "v", or the peer id
   bool incoming = false;
+  peer_encryption encryption = peer_encryption::none;
   bool seed = false;
   bool choked = true;                   // we choke them
   bool interested = false;              // they are interested in us

@@ -392,6 +392,7 @@ api_result<json> session_engine::peers(const sha1_hash& id) {
     arr.push_back({{"endpoint", p.endpoint},
                    {"client", p.client},
                    {"incoming", p.incoming},
+                   {"encryption", to_string(p.encryption)},
                    {"seed", p.seed},
                    {"progress", p.progress},
                    {"download_rate", p.download_rate},

@@ -37,6 +37,15 @@ const char* to_string(alert_kind k) noexcept {
   return "unknown";
 }
 
+const char* to_string(peer_encryption e) noexcept {
+  switch (e) {
+    case peer_encryption::none: return "none";
+    case peer_encryption::handshake: return "handshake";
+    case peer_encryption::rc4: return "rc4";
+  }
+  return "none";
+}
+
 const char* to_string(tracker_state s) noexcept {
   switch (s) {
     case tracker_state::not_contacted: return "not_contacted";

@@ -5,6 +5,7 @@
 
 #include "choker/choker.hpp"
 #include "metainfo/metadata_download.hpp"
+#include "mse/handshake.hpp"
 #include "net/endpoint.hpp"
 #include "picker/file_priorities.hpp"
 #include "session/announcer.hpp"
@@ -576,6 +577,9 @@ std::vector<peer_info> torrent::peers_info() const {
     pi.endpoint = p->endpoint();
     pi.client = p->client();
     pi.incoming = p->incoming();
+    pi.encryption = p->mse_method() == 0                ? peer_encryption::none
+                    : p->mse_method() == mse::crypto_rc4 ? peer_encryption::rc4
+                                                         : peer_encryption::handshake;
     pi.seed = p->is_seed();
     pi.choked = p->am_choking();
     pi.interested = p->peer_interested();

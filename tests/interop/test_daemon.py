@@ -82,6 +82,11 @@ class DaemonTest(DaemonTestCase):
                 peers = json.loads(dm.btbt("peers", "0", "--json").stdout)["peers"]
             self.assertEqual([p["endpoint"] for p in peers], [f"127.0.0.1:{s1.port}"], "the seeder, while downloading")
             self.assertTrue(peers[0]["seed"])
+            # ccbt dials with an MSE handshake; libtorrent (defaults) picks the plaintext payload
+            self.assertEqual(peers[0]["encryption"], "handshake")
+            table = dm.btbt("peers", "0").stdout
+            row = next(l for l in table.splitlines() if l.startswith(f"127.0.0.1:{s1.port}"))
+            self.assertIn("e", row.split()[-1], f"flags of {row!r}")
             r = dm.btbt("files", "1", "--priority", "0=7", "--json")
             self.assertEqual(json.loads(r.stdout)["files"][0]["priority"], 7)
             dup = dm.btbt("add", self.single_torrent, "-o", self.out, check=False)

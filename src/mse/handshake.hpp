@@ -53,7 +53,7 @@ class handshake {
   static handshake initiator(const sha1_hash& skey, const policy& p);
   static handshake responder(const policy& p, lookup_fn find);
   // A given DH key pair (tests, fuzzing) and, for the initiator, an initial payload IA sent in step 3
-  // (ccbt sends none: its BitTorrent handshake follows the MSE handshake).
+  // (the session sends its BitTorrent handshake there, saving a round trip, as libtorrent does).
   static handshake initiator(const sha1_hash& skey, const policy& p, crypto::mse_dh dh, std::string ia = {});
   static handshake responder(const policy& p, lookup_fn find, crypto::mse_dh dh);
 

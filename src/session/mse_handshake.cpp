@@ -73,10 +73,12 @@ void collect(mse::handshake& hs, std::string error, mse_outcome& out) {
 }  // namespace
 
 net::awaitable<void> run_mse_initiator(net::tcp::socket& socket, const sha1_hash& skey, const mse::policy& p,
-                                       std::chrono::steady_clock::time_point deadline, mse_outcome& out) {
-  auto hs = std::make_unique<mse::handshake>(mse::handshake::initiator(skey, p));
+                                       const std::string& ia, std::chrono::steady_clock::time_point deadline,
+                                       mse_outcome& out) {
+  auto hs = std::make_unique<mse::handshake>(mse::handshake::initiator(skey, p, crypto::mse_dh{}, ia));
   auto error = co_await exchange(socket, *hs, {}, deadline);
   collect(*hs, std::move(error), out);
+  out.ia_sent = out.ok && !ia.empty();
 }
 
 net::awaitable<void> run_mse_responder(net::tcp::socket& socket, const mse::policy& p, const mse::lookup_fn& find,

@@ -28,6 +28,7 @@ struct mse_outcome {
   sha1_hash skey{};
   std::optional<crypto::rc4> encrypt, decrypt;
   std::string payload;          // plaintext received after the handshake, not yet parsed
+  bool ia_sent = false;         // our BitTorrent handshake went as the initial payload (initiator)
 };
 
 // What we offer / accept after an MSE handshake, from network.encryption_payload.
@@ -38,8 +39,9 @@ struct mse_outcome {
 // `first`: bytes already read from the socket (the responder's first bytes of Ya). The caller keeps
 // the arguments alive until the coroutine completes (GCC 12 warns about coroutine
 // parameters with destructors passed by value).
+// `ia`: sent inside the handshake (step 3), in practice our BitTorrent handshake.
 [[nodiscard]] net::awaitable<void> run_mse_initiator(net::tcp::socket& socket, const sha1_hash& skey,
-                                                     const mse::policy& p,
+                                                     const mse::policy& p, const std::string& ia,
                                                      std::chrono::steady_clock::time_point deadline, mse_outcome& out);
 [[nodiscard]] net::awaitable<void> run_mse_responder(net::tcp::socket& socket, const mse::policy& p,
                                                      const mse::lookup_fn& find, std::string_view first,

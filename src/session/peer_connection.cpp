@@ -61,6 +61,7 @@ void peer_connection::set_encryption(mse_outcome mse) {
   recv_rc4_ = std::move(mse.decrypt);
   mse_pending_ = std::move(mse.payload);
   mse_skey_ = mse.skey;
+  handshake_sent_ = mse.ia_sent;
 }
 
 void peer_connection::start(std::optional<wire::handshake_parser> theirs) {
@@ -81,21 +82,18 @@ net::awaitable<void> peer_connection::run(std::optional<wire::handshake_parser> 
 }
 
 net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake_parser> theirs) {
-  // Our handshake: answer an incoming peer with the id it asked for (v1 or truncated v2).
-  wire::handshake ours;
-  ours.reserved.set(wire::feature::extension_protocol).set(wire::feature::fast);
-  if (torrent_->has_metadata() ? torrent_->info().is_v2() : torrent_->hashes().has_v2())
-    ours.reserved.set(wire::feature::v2);  // a btmh magnet: v2 (we may need the piece layers)
-  ours.info_hash = !theirs ? torrent_->id() : theirs->has_info_hash() ? theirs->info_hash() : mse_skey_.value_or(torrent_->id());
-  ours.id = torrent_->session().peer_id();
-  std::string out;
-  wire::encode(out, ours);
-  if (send_rc4_) send_rc4_->process(out.data(), out.size());
-  auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
-  bw_.consume(direction::upload, static_cast<std::int64_t>(wn));  // handshakes cannot wait
-  if (wec) {
-    disconnect("handshake send: " + wec.message());
-    co_return false;
+  // Our handshake: answer an incoming peer with the id it asked for (v1 or truncated v2). On our
+  // own MSE connections it already went inside the MSE handshake (its initial payload).
+  if (!handshake_sent_) {
+    std::string out = torrent_->our_handshake(
+        !theirs ? torrent_->id() : theirs->has_info_hash() ? theirs->info_hash() : mse_skey_.value_or(torrent_->id()));
+    if (send_rc4_) send_rc4_->process(out.data(), out.size());
+    auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
+    bw_.consume(direction::upload, static_cast<std::int64_t>(wn));  // handshakes cannot wait
+    if (wec) {
+      disconnect("handshake send: " + wec.message());
+      co_return false;
+    }
   }
 
   wire::handshake_parser parser = theirs ? std::move(*theirs) : wire::handshake_parser{};
@@ -132,11 +130,12 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
     co_return false;
   }
   peer_id_ = hs.id;
-  features_ = wire::negotiate(ours.reserved, hs.reserved);
+  const auto ours = torrent_->our_reserved();
+  features_ = wire::negotiate(ours, hs.reserved);
   // BEP 52 hash messages follow the torrent, not the peer's bit: libtorrent asks for the piece layers
   // of a v2 torrent it fetched by magnet link with a handshake (sent before it had the metadata)
   // that does not set the v2 bit.
-  features_.v2 = ours.reserved.test(wire::feature::v2);
+  features_.v2 = ours.test(wire::feature::v2);
   decoder_.set_features(features_);
   if (torrent_->has_metadata()) {
     decoder_.set_geometry(torrent_->info().num_pieces(), torrent_->info().piece_length());

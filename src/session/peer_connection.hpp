@@ -205,6 +205,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   std::optional<crypto::rc4> send_rc4_, recv_rc4_;
   std::string mse_pending_;
   std::optional<sha1_hash> mse_skey_;
+  bool handshake_sent_ = false;  // our BitTorrent handshake went inside the MSE handshake
   std::vector<char> send_crypt_;
 };
 

@@ -111,7 +111,8 @@ net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
   if (!ec && s.encryption != encryption_policy::disabled && !skip_mse && !stopping_ && !paused_) {
     const auto deadline = clock::now() + std::chrono::milliseconds(s.handshake_timeout_ms);
     mse = std::make_unique<mse_outcome>();
-    co_await run_mse_initiator(sock, id(), mse_policy_from(s), deadline, *mse);
+    const auto ia = std::make_unique<std::string>(our_handshake(id()));  // heap: small coroutine frame
+    co_await run_mse_initiator(sock, id(), mse_policy_from(s), *ia, deadline, *mse);
     if (!mse->ok && s.encryption == encryption_policy::enabled && !stopping_ && !paused_) {
       peer_list_.on_mse_failed(ep);
       error_code ignored;
@@ -142,6 +143,24 @@ net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
   if (mse) p->set_encryption(std::move(*mse));
   peers_.emplace(token, p);
   p->start(std::nullopt);
+}
+
+wire::reserved_bits torrent::our_reserved() const {
+  wire::reserved_bits r;
+  r.set(wire::feature::extension_protocol).set(wire::feature::fast);
+  if (has_metadata() ? info().is_v2() : hashes().has_v2())
+    r.set(wire::feature::v2);  // a btmh magnet: v2 (we may need the piece layers)
+  return r;
+}
+
+std::string torrent::our_handshake(const sha1_hash& info_hash) const {
+  wire::handshake ours;
+  ours.reserved = our_reserved();
+  ours.info_hash = info_hash;
+  ours.id = ses_.peer_id();
+  std::string out;
+  wire::encode(out, ours);
+  return out;
 }
 
 void torrent::attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint,

@@ -48,10 +48,23 @@ TEST(MseHandshake, PlaintextSelectedByDefault) {
   EXPECT_EQ(b.skey(), torrent_b);  // found by HASH('req2', SKEY)
   EXPECT_FALSE(a.take_encryptor());
   EXPECT_FALSE(b.take_decryptor());
-  EXPECT_EQ(b.take_payload(), "");  // ccbt sends no IA
+  EXPECT_EQ(b.take_payload(), "");  // no IA given
   // Bytes after the handshake are payload, as they came.
   ASSERT_TRUE(a.feed("\x13" "BitTorrent protocol"));
   EXPECT_EQ(a.take_payload(), "\x13" "BitTorrent protocol");
+}
+
+TEST(MseHandshake, InitialPayloadArrivesWithPlaintextSelected) {
+  // The session sends its BitTorrent handshake as IA: IA is RC4-encrypted whatever is selected,
+  // and what follows it in the same direction is plaintext when plaintext was selected.
+  const std::string ia = std::string("\x13" "BitTorrent protocol") + std::string(48, 'h');
+  auto a = handshake::initiator(torrent_a, policy{}, crypto::mse_dh{}, ia);
+  auto b = handshake::responder(policy{}, lookup_of({torrent_a}));
+  pump(a, b, 7);
+  ASSERT_TRUE(a.done() && b.done());
+  EXPECT_EQ(b.selected(), crypto_plaintext);
+  ASSERT_TRUE(b.feed("then the bitfield"));
+  EXPECT_EQ(b.take_payload(), ia + "then the bitfield");
 }
 
 TEST(MseHandshake, Rc4PayloadBothWaysAndByteByByte) {

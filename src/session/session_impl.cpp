@@ -402,11 +402,8 @@ net::awaitable<void> session_impl::handle_incoming_mse(net::tcp::socket& socket,
                                                       std::string_view first, clock::time_point deadline) {
   // The torrent is the one whose info-hash (v1, or v2 truncated) gives HASH('req2', SKEY).
   const mse::lookup_fn find = [this](const sha1_hash& req2) -> std::optional<sha1_hash> {
-    for (auto& [id, tor] : torrents_) {
-      const auto& ih = tor->hashes();
-      if (ih.v1 && mse::req2_hash(*ih.v1) == req2) return *ih.v1;
-      if (ih.v2 && mse::req2_hash(ih.v2_truncated()) == req2) return ih.v2_truncated();
-    }
+    for (auto& [id, tor] : torrents_)
+      if (auto skey = tor->mse_skey(req2)) return skey;
     return std::nullopt;
   };
   auto out = std::make_unique<mse_outcome>();  // on the heap: a small coroutine frame

@@ -69,6 +69,9 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   [[nodiscard]] bool has_metadata() const noexcept { return info_ != nullptr; }
   [[nodiscard]] std::shared_ptr<const metainfo::torrent_info> info_ptr() const { return info_; }
   [[nodiscard]] const info_hash& hashes() const noexcept { return hashes_; }
+  // The SKEY of an incoming MSE handshake for this torrent, found by its HASH('req2', SKEY) (SKEY:
+  // the v1 hash or the truncated v2 hash); computed once per set of hashes.
+  [[nodiscard]] std::optional<sha1_hash> mse_skey(const sha1_hash& req2) const;
   [[nodiscard]] sha1_hash id() const noexcept { return id_; }  // fixed when added (the session's key)
   [[nodiscard]] std::string name() const;
   [[nodiscard]] bool matches(const sha1_hash& h) const noexcept;
@@ -186,6 +189,8 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   session_impl& ses_;
   std::shared_ptr<const metainfo::torrent_info> info_;  // null while fetching metadata (magnet)
   info_hash hashes_;
+  mutable info_hash mse_keys_for_;                               // hashes_ when mse_keys_ was made
+  mutable std::vector<std::pair<sha1_hash, sha1_hash>> mse_keys_;  // (HASH('req2', skey), skey)
   sha1_hash id_{};
   std::string magnet_name_;                              // dn= until the metadata arrives
   std::vector<magnet::file_range> select_only_;          // so= (BEP 53)

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "metainfo/metadata_download.hpp"
+#include "mse/handshake.hpp"
 #include "net/endpoint.hpp"
 #include "session/peer_connection.hpp"
 #include "session/session_impl.hpp"
@@ -143,6 +144,18 @@ net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
   if (mse) p->set_encryption(std::move(*mse));
   peers_.emplace(token, p);
   p->start(std::nullopt);
+}
+
+std::optional<sha1_hash> torrent::mse_skey(const sha1_hash& req2) const {
+  if (mse_keys_.empty() || !(mse_keys_for_ == hashes_)) {
+    mse_keys_.clear();
+    if (hashes_.v1) mse_keys_.emplace_back(mse::req2_hash(*hashes_.v1), *hashes_.v1);
+    if (hashes_.v2) mse_keys_.emplace_back(mse::req2_hash(hashes_.v2_truncated()), hashes_.v2_truncated());
+    mse_keys_for_ = hashes_;
+  }
+  for (const auto& [r, skey] : mse_keys_)
+    if (r == req2) return skey;
+  return std::nullopt;
 }
 
 wire::reserved_bits torrent::our_reserved() const {

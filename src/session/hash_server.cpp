@@ -16,18 +16,26 @@ hash_server::hash_server(std::shared_ptr<const metainfo::torrent_info> info) : i
   }
 }
 
-std::optional<std::vector<sha256_hash>> hash_server::answer(const wire::hash_range& r) {
+std::optional<std::size_t> hash_server::file_of(const wire::hash_range& r) const {
   const auto it = by_root_.find(r.pieces_root);
   if (it == by_root_.end()) return std::nullopt;
-  const std::size_t file = it->second;
-  auto tree = trees_.find(file);
-  if (tree == trees_.end()) {
-    const auto layer = info_->piece_layer(file);
-    const unsigned piece_height = merkle::log2_exact(info_->piece_length() / merkle::block_size);
-    const unsigned tree_height =
-        merkle::log2_exact(merkle::next_pow2(merkle::block_count(info_->files()[file].size)));
-    tree = trees_.emplace(file, merkle::layer_tree(layer, piece_height, tree_height)).first;
-  }
+  return it->second;
+}
+
+merkle::layer_tree hash_server::make_tree(const metainfo::torrent_info& info, std::size_t file) {
+  const auto layer = info.piece_layer(file);
+  const unsigned piece_height = merkle::log2_exact(info.piece_length() / merkle::block_size);
+  const unsigned tree_height = merkle::log2_exact(merkle::next_pow2(merkle::block_count(info.files()[file].size)));
+  return merkle::layer_tree(layer, piece_height, tree_height);
+}
+
+void hash_server::add_tree(std::size_t file, merkle::layer_tree tree) { trees_.insert_or_assign(file, std::move(tree)); }
+
+std::optional<std::vector<sha256_hash>> hash_server::answer(const wire::hash_range& r) const {
+  const auto file = file_of(r);
+  if (!file) return std::nullopt;
+  const auto tree = trees_.find(*file);
+  if (tree == trees_.end()) return std::nullopt;
   return tree->second.answer({r.base_layer, r.index, r.length, r.proof_layers});
 }
 

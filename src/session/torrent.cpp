@@ -422,12 +422,62 @@ void torrent::check_finished() {
 
 void torrent::on_hash_request(peer_connection& p, const wire::hash_request& r) {
   // BEP 52: answered from the piece layers we hold (hash_server); the rest is rejected.
-  if (info_ && (!hash_server_ || hash_server_->info() != info_.get())) hash_server_ = std::make_unique<hash_server>(info_);
+  constexpr std::size_t max_waiting_hash_requests = 512;
+  if (info_ && (!hash_server_ || hash_server_->info() != info_.get())) {
+    hash_server_ = std::make_unique<hash_server>(info_);
+    for (auto& [file, list] : waiting_hash_requests_)  // for the old metadata: its trees do not come
+      for (auto& [token, req] : list)
+        if (auto it = peers_.find(token); it != peers_.end() && it->second->connected()) it->second->send_hash_reject(req);
+    waiting_hash_requests_.clear();
+    waiting_hash_request_count_ = 0;
+  }
+  const auto file = info_ ? hash_server_->file_of(r) : std::nullopt;
+  if (file && !hash_server_->has_tree(*file) && !p.send_queue_full() &&
+      waiting_hash_request_count_ < max_waiting_hash_requests) {
+    // The file's tree (N SHA-256 pairs for N pieces) is built on a disk worker, not here; the
+    // request is answered when it is there.
+    auto& list = waiting_hash_requests_[*file];
+    const bool first = list.empty();
+    list.emplace_back(p.token(), r);
+    ++waiting_hash_request_count_;
+    if (first) {
+      auto tree = std::make_shared<std::optional<metainfo::merkle::layer_tree>>();
+      std::weak_ptr<torrent> weak = weak_from_this();
+      ses_.disk().async_compute(
+          storage_, [info = info_, f = *file, tree] { *tree = hash_server::make_tree(*info, f); },
+          [weak, info = info_, f = *file, tree](bool ran) {
+            auto self = weak.lock();
+            if (!self) return;
+            if (ran && *tree && self->hash_server_ && self->hash_server_->info() == info.get())
+              self->hash_server_->add_tree(f, std::move(**tree));
+            self->on_hash_tree_built(f);
+          });
+    }
+    return;
+  }
   // Rejected too while the peer's send queue is full (a flood of requests cannot grow it).
-  if (auto h = info_ && !p.send_queue_full() ? hash_server_->answer(r) : std::nullopt) {
+  if (auto h = file && !p.send_queue_full() ? hash_server_->answer(r) : std::nullopt) {
     p.send_hashes(r, *h);
   } else {
     p.send_hash_reject(r);
+  }
+}
+
+void torrent::on_hash_tree_built(std::size_t file) {
+  auto it = waiting_hash_requests_.find(file);
+  if (it == waiting_hash_requests_.end()) return;
+  const auto list = std::move(it->second);
+  waiting_hash_requests_.erase(it);
+  waiting_hash_request_count_ -= list.size();
+  for (const auto& [token, r] : list) {
+    auto peer = peers_.find(token);
+    if (peer == peers_.end() || !peer->second->connected()) continue;  // gone meanwhile
+    peer_connection& p = *peer->second;
+    // Without the tree (the storage went away, the metadata changed) the request is rejected.
+    if (auto h = hash_server_ && !p.send_queue_full() ? hash_server_->answer(r) : std::nullopt)
+      p.send_hashes(r, *h);
+    else
+      p.send_hash_reject(r);
   }
 }
 

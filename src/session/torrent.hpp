@@ -196,6 +196,11 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   std::vector<magnet::file_range> select_only_;          // so= (BEP 53)
   std::unique_ptr<metainfo::metadata_download> metadata_;
   std::unique_ptr<hash_server> hash_server_;             // BEP 52 answers, made on the first request
+  // Hash requests waiting for their file's tree, which a disk worker builds (file -> (peer, request));
+  // at most max_waiting_hash_requests in all, the rest rejected.
+  std::map<std::size_t, std::vector<std::pair<picker::peer_token, wire::hash_request>>> waiting_hash_requests_;
+  std::size_t waiting_hash_request_count_ = 0;
+  void on_hash_tree_built(std::size_t file);
   std::unique_ptr<metainfo::torrent_info> pending_info_;  // magnet v2: verified info, piece layers being fetched
   std::unique_ptr<piece_layer_fetch> layer_fetch_;
   std::string metadata_note_;                             // for metadata_received once the layers are in

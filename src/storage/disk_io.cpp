@@ -414,6 +414,30 @@ void disk_io::async_flush(storage_index s, std::function<void()> handler) {
   d.flush_outbox(out);
 }
 
+void disk_io::async_compute(storage_index s, std::function<void()> job, std::function<void(bool)> done) {
+  auto& d = *impl_;
+  outbox out;
+  {
+    std::lock_guard lock(d.m);
+    storage_state* st = d.find_locked(s);
+    if (st != nullptr && !st->removing) {
+      d.push_job(*st, false, [&d, st, job = std::move(job), done = std::move(done)]() mutable {
+        job();
+        outbox o;
+        post_result(o, std::move(done), true);
+        {
+          std::lock_guard l(d.m);
+          d.job_done_locked(*st, o);
+        }
+        d.flush_outbox(o);
+      });
+      return;
+    }
+    post_result(out, std::move(done), false);
+  }
+  d.flush_outbox(out);
+}
+
 void disk_io::async_recheck(storage_index s, recheck_progress progress,
                             std::function<void(result<std::vector<bool>>)> handler) {
   auto& d = *impl_;

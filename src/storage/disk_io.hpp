@@ -155,6 +155,11 @@ class disk_io {
   // Stops a running recheck of the storage; its handler gets errc::cancelled.
   void cancel_recheck(storage_index s);
 
+  // ---- other work off the network thread ---------------------------------------------------
+  // Runs `job` on a worker, queued with the storage's other work (behind reads), then posts
+  // `done(true)`; posts `done(false)` without running it when the storage is unknown or being removed.
+  void async_compute(storage_index s, std::function<void()> job, std::function<void(bool)> done);
+
   // ---- back-pressure and stats ---------------------------------------------------------------
   // False once the write-back buffer reached write_buffer_bytes, until it drains to the low
   // watermark; then the writable handler is posted.

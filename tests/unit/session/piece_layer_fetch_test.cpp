@@ -62,6 +62,19 @@ wire::hashes as_message(const wire::hash_request& r, const std::vector<sha256_ha
   return m;
 }
 
+// Every file's tree built, as the session has a disk worker do before it answers for that file.
+hash_server ready(std::shared_ptr<const metainfo::torrent_info> info) {
+  hash_server s(std::move(info));
+  for (std::size_t i = 0; i < s.info()->num_files(); ++i) {
+    const auto& f = s.info()->files()[i];
+    if (!f.pieces_root) continue;
+    wire::hash_range r;
+    r.pieces_root = *f.pieces_root;
+    if (const auto file = s.file_of(r)) s.add_tree(*file, hash_server::make_tree(*s.info(), *file));
+  }
+  return s;
+}
+
 TEST(PieceLayerFetch, FetchesEveryLayerFromAHashServerInBuckets) {
   // 1100 pieces (3 buckets, the last padded), 5 pieces, and a file of one piece (no layer needed).
   const std::vector<v2_file> files{make_file("a", 1100ull * piece_length - 5, 1), make_file("b", 5 * piece_length, 2),
@@ -70,7 +83,7 @@ TEST(PieceLayerFetch, FetchesEveryLayerFromAHashServerInBuckets) {
   auto bare = metainfo::torrent_info::from_info_dict(info);
   ASSERT_TRUE(bare) << bare.error().message();
   ASSERT_FALSE(bare->has_all_piece_layers());
-  hash_server server(with_layers(info, files));
+  hash_server server = ready(with_layers(info, files));
 
   piece_layer_fetch fetch(*bare, 1000);
   EXPECT_EQ(fetch.files(), 2u);
@@ -103,7 +116,7 @@ TEST(PieceLayerFetch, BadProofsRejectionsAndTimeouts) {
   const auto info = info_dict(files);
   auto bare = metainfo::torrent_info::from_info_dict(info);
   ASSERT_TRUE(bare) << bare.error().message();
-  hash_server server(with_layers(info, files));
+  hash_server server = ready(with_layers(info, files));
   piece_layer_fetch fetch(*bare, 1000);
 
   auto r = fetch.next_request(1, 0);
@@ -133,7 +146,7 @@ TEST(PieceLayerFetch, BadProofsRejectionsAndTimeouts) {
 TEST(HashServer, RejectsWhatItCannotAnswer) {
   const std::vector<v2_file> files{make_file("a", 9ull * piece_length, 5), make_file("b", 1000, 6)};
   const auto info = info_dict(files);
-  hash_server server(with_layers(info, files));
+  hash_server server = ready(with_layers(info, files));
   wire::hash_range r;
   r.pieces_root = *server.info()->files()[0].pieces_root;
   r.base_layer = 1;
@@ -153,6 +166,27 @@ TEST(HashServer, RejectsWhatItCannotAnswer) {
   EXPECT_FALSE(server.answer(r));
   r.pieces_root.bytes[0] ^= 1;  // no such file
   EXPECT_FALSE(server.answer(r));
+}
+
+TEST(HashServer, AnswersAFileOnlyOnceItsTreeIsBuilt) {
+  const std::vector<v2_file> files{make_file("a", 9ull * piece_length, 5), make_file("b", 4ull * piece_length, 7)};
+  const auto info = info_dict(files);
+  hash_server server(with_layers(info, files));
+  wire::hash_range r;
+  r.pieces_root = *server.info()->files()[0].pieces_root;
+  r.base_layer = 1;
+  r.length = 16;
+  r.proof_layers = 3;
+  const auto file = server.file_of(r);
+  ASSERT_EQ(file, 0u);
+  EXPECT_FALSE(server.has_tree(0));
+  EXPECT_FALSE(server.answer(r));  // the session queues the request and builds the tree first
+  server.add_tree(0, hash_server::make_tree(*server.info(), 0));
+  EXPECT_TRUE(server.has_tree(0));
+  EXPECT_FALSE(server.has_tree(1));
+  const auto h = server.answer(r);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h, ready(with_layers(info, files)).answer(r));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <random>
+#include <thread>
 
 #include "crypto/sha1_lanes.hpp"
 #include "storage/error.hpp"
@@ -609,6 +610,25 @@ TEST(disk_io, flush_and_clear_piece) {
   ASSERT_TRUE(h.q.run_until([&] { return flushed; }));
   EXPECT_EQ(h.io->stats().write_buffer_bytes, 0u);
   EXPECT_EQ(h.io->stats().bytes_written, block_size);
+}
+
+TEST(disk_io, async_compute_runs_on_a_worker_and_posts_done) {
+  const auto t = v1_torrent();
+  harness h(t, disk_settings{});
+  std::atomic<std::thread::id> ran_on{};
+  std::optional<bool> done;
+  h.io->async_compute(h.st, [&] { ran_on = std::this_thread::get_id(); }, [&](bool ran) { done = ran; });
+  ASSERT_TRUE(h.q.run_until([&] { return done.has_value(); }));
+  EXPECT_TRUE(*done);
+  EXPECT_NE(ran_on.load(), std::thread::id{});
+  EXPECT_NE(ran_on.load(), std::this_thread::get_id());  // not the caller's thread
+  // An unknown storage: done(false), the job never runs.
+  bool ran_unknown = false;
+  done.reset();
+  h.io->async_compute(h.st + 100, [&] { ran_unknown = true; }, [&](bool ran) { done = ran; });
+  ASSERT_TRUE(h.q.run_until([&] { return done.has_value(); }));
+  EXPECT_FALSE(*done);
+  EXPECT_FALSE(ran_unknown);
 }
 
 TEST(disk_io, destructor_writes_what_is_buffered) {

@@ -18,6 +18,7 @@
 #include "crypto/rc4.hpp"
 #include "mse/handshake.hpp"
 #include "net/asio.hpp"
+#include "wire/handshake.hpp"
 
 namespace ccbt::session_detail {
 
@@ -29,6 +30,7 @@ struct mse_outcome {
   std::optional<crypto::rc4> encrypt, decrypt;
   std::string payload;          // plaintext received after the handshake, not yet parsed
   bool ia_sent = false;         // our BitTorrent handshake went as the initial payload (initiator)
+  wire::reserved_bits ia_reserved;  // the reserved bits of that handshake
 };
 
 // What we offer / accept after an MSE handshake, from network.encryption_payload.

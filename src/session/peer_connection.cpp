@@ -62,6 +62,7 @@ void peer_connection::set_encryption(mse_outcome mse) {
   mse_pending_ = std::move(mse.payload);
   mse_skey_ = mse.skey;
   handshake_sent_ = mse.ia_sent;
+  sent_reserved_ = mse.ia_reserved;
 }
 
 void peer_connection::start(std::optional<wire::handshake_parser> theirs) {
@@ -85,8 +86,10 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
   // Our handshake: answer an incoming peer with the id it asked for (v1 or truncated v2). On our
   // own MSE connections it already went inside the MSE handshake (its initial payload).
   if (!handshake_sent_) {
+    sent_reserved_ = torrent_->our_reserved();
     std::string out = torrent_->our_handshake(
-        !theirs ? torrent_->id() : theirs->has_info_hash() ? theirs->info_hash() : mse_skey_.value_or(torrent_->id()));
+        !theirs ? torrent_->id() : theirs->has_info_hash() ? theirs->info_hash() : mse_skey_.value_or(torrent_->id()),
+        sent_reserved_);
     if (send_rc4_) send_rc4_->process(out.data(), out.size());
     auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(out), use_nothrow);
     bw_.consume(direction::upload, static_cast<std::int64_t>(wn));  // handshakes cannot wait
@@ -130,7 +133,7 @@ net::awaitable<bool> peer_connection::do_handshake(std::optional<wire::handshake
     co_return false;
   }
   peer_id_ = hs.id;
-  const auto ours = torrent_->our_reserved();
+  const auto ours = sent_reserved_;  // what we announced, in this connection's handshake
   features_ = wire::negotiate(ours, hs.reserved);
   // BEP 52 hash messages follow the torrent, not the peer's bit: libtorrent asks for the piece layers
   // of a v2 torrent it fetched by magnet link with a handshake (sent before it had the metadata)

@@ -206,6 +206,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   std::string mse_pending_;
   std::optional<sha1_hash> mse_skey_;
   bool handshake_sent_ = false;  // our BitTorrent handshake went inside the MSE handshake
+  wire::reserved_bits sent_reserved_;  // the reserved bits our handshake carried
   std::vector<char> send_crypt_;
 };
 

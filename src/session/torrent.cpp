@@ -448,8 +448,10 @@ void torrent::on_hash_request(peer_connection& p, const wire::hash_request& r) {
           [weak, info = info_, f = *file, tree](bool ran) {
             auto self = weak.lock();
             if (!self) return;
-            if (ran && *tree && self->hash_server_ && self->hash_server_->info() == info.get())
-              self->hash_server_->add_tree(f, std::move(**tree));
+            // Metadata replaced meanwhile: the waiting requests were rejected then, and requests
+            // for the new metadata wait for their own build.
+            if (!self->hash_server_ || self->hash_server_->info() != info.get()) return;
+            if (ran && *tree) self->hash_server_->add_tree(f, std::move(**tree));
             self->on_hash_tree_built(f);
           });
     }

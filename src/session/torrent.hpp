@@ -98,8 +98,8 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   [[nodiscard]] const peer_list& candidates() const noexcept { return peer_list_; }
   // `mse`: the outcome of the MSE handshake that preceded the BitTorrent one (hs is then empty).
   // Our BitTorrent handshake under `info_hash` (reserved bits: extensions, fast, v2 where it applies).
-  [[nodiscard]] std::string our_handshake(const sha1_hash& info_hash) const;
   [[nodiscard]] wire::reserved_bits our_reserved() const;
+  [[nodiscard]] std::string our_handshake(const sha1_hash& info_hash, const wire::reserved_bits& reserved) const;
   void attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint,
                        mse_outcome* mse = nullptr);
   void set_file_priority(std::size_t file, std::uint8_t priority);

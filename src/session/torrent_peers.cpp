@@ -112,8 +112,10 @@ net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
   if (!ec && s.encryption != encryption_policy::disabled && !skip_mse && !stopping_ && !paused_) {
     const auto deadline = clock::now() + std::chrono::milliseconds(s.handshake_timeout_ms);
     mse = std::make_unique<mse_outcome>();
-    const auto ia = std::make_unique<std::string>(our_handshake(id()));  // heap: small coroutine frame
+    const auto reserved = our_reserved();
+    const auto ia = std::make_unique<std::string>(our_handshake(id(), reserved));  // heap: small frame
     co_await run_mse_initiator(sock, id(), mse_policy_from(s), *ia, deadline, *mse);
+    mse->ia_reserved = reserved;
     if (!mse->ok && s.encryption == encryption_policy::enabled && !stopping_ && !paused_) {
       peer_list_.on_mse_failed(ep);
       error_code ignored;
@@ -166,9 +168,9 @@ wire::reserved_bits torrent::our_reserved() const {
   return r;
 }
 
-std::string torrent::our_handshake(const sha1_hash& info_hash) const {
+std::string torrent::our_handshake(const sha1_hash& info_hash, const wire::reserved_bits& reserved) const {
   wire::handshake ours;
-  ours.reserved = our_reserved();
+  ours.reserved = reserved;
   ours.info_hash = info_hash;
   ours.id = ses_.peer_id();
   std::string out;

@@ -11,18 +11,11 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include "fuzz_check.hpp"
 
 namespace {
 
 namespace b = ccbt::bencode;
-
-#define FUZZ_CHECK(cond)                                                              \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-      std::abort();                                                                   \
-    }                                                                                 \
-  } while (0)
 
 bool inside(std::string_view part, std::string_view whole) {
   return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();

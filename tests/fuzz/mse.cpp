@@ -19,18 +19,11 @@
 
 #include "crypto/sha.hpp"
 #include "mse/handshake.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
 namespace m = ccbt::mse;
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
 
 const ccbt::sha1_hash skey = ccbt::crypto::sha1_digest("fuzz torrent");
 

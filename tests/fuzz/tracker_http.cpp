@@ -13,18 +13,11 @@
 #include "tracker/http_parse.hpp"
 #include "tracker/server_query.hpp"
 #include "tracker/url.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
 namespace t = ccbt::tracker;
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
 
 void announce_response(std::string_view in) {
   t::parse_limits lim;

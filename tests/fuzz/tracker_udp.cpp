@@ -10,19 +10,12 @@
 #include <vector>
 
 #include "tracker/udp_packet.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
 namespace t = ccbt::tracker;
 namespace u = ccbt::tracker::udp;
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
 
 void request(u::bytes_view p) {
   auto r = u::decode_request(p);

@@ -23,18 +23,11 @@
 #include "wire/decoder.hpp"
 #include "wire/extension_handshake.hpp"
 #include "wire/handshake.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
 namespace w = ccbt::wire;
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
 
 struct rng {
   std::uint64_t s;

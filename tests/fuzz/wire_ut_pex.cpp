@@ -14,18 +14,11 @@
 #include <string_view>
 
 #include "wire/ut_pex.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
 namespace w = ccbt::wire;
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
 
 void check_order(const std::vector<w::pex_peer>& v) {
   bool seen_v6 = false;

@@ -65,7 +65,8 @@ void peer_connection::set_encryption(mse_outcome mse) {
   sent_reserved_ = mse.ia_reserved;
 }
 
-void peer_connection::start(std::optional<wire::handshake_parser> theirs) {
+void peer_connection::start(std::optional<wire::handshake_parser> theirs, clock::time_point handshake_deadline) {
+  handshake_deadline_ = handshake_deadline;
   asio::co_spawn(socket_.get_executor(), run(std::move(theirs)), asio::detached);
 }
 
@@ -776,8 +777,9 @@ void peer_connection::tick(clock::time_point now) {
   const auto& s = torrent_->session().settings_ref();
   if (!handshake_done_) {
     // The handshake's reads have no deadline of their own: a peer that connects (or answers an
-    // encrypted handshake) and then says nothing would hold its slot forever.
-    if (now - connected_at_ > std::chrono::milliseconds(s.handshake_timeout_ms))
+    // encrypted handshake) and then says nothing would hold its slot forever. One deadline covers
+    // the whole handshake, set where the connection began (accept or connect).
+    if (now > handshake_deadline_)
       disconnect("no BitTorrent handshake within " + std::to_string(s.handshake_timeout_ms) + " ms");
     return;
   }

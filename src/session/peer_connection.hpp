@@ -42,7 +42,9 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
 
   // Outgoing: sends our handshake then reads theirs. Incoming: `theirs` holds the part already read
   // (protocol, reserved bits, info-hash); we answer and read the peer id.
-  void start(std::optional<wire::handshake_parser> theirs);
+  // `handshake_deadline`: when the whole handshake (from the accept or connect, MSE included) must be
+  // done; tick() closes the connection after it.
+  void start(std::optional<wire::handshake_parser> theirs, clock::time_point handshake_deadline);
   void disconnect(const std::string& reason, bool protocol_error = false);
   // Before start(): an MSE handshake ran on the socket (mse_handshake.hpp). RC4 (if selected) then
   // applies to every byte after it; the plaintext it already received is parsed first.
@@ -187,6 +189,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   clock::time_point last_receive_ = clock::now();
   clock::time_point last_send_ = clock::now();
   clock::time_point connected_at_ = clock::now();
+  clock::time_point handshake_deadline_ = clock::time_point::max();
 
   std::deque<upload_job> uploads_;               // requests it sent us, not yet read from disk
   std::vector<upload_job> reading_;              // requests whose disk read is in flight

@@ -387,7 +387,7 @@ net::awaitable<void> session_impl::handle_incoming(net::tcp::socket socket) {
     return nullptr;
   }();
   if (!t || !t->accepts_connection() || t->is_banned(remote)) co_return;
-  t->attach_incoming(std::move(socket), std::move(parser), net::to_string(remote));
+  t->attach_incoming(std::move(socket), std::move(parser), net::to_string(remote), deadline);
 }
 
 void session_impl::refused_incoming(const net::tcp::endpoint& remote, const std::string& why) {
@@ -420,7 +420,7 @@ net::awaitable<void> session_impl::handle_incoming_mse(net::tcp::socket& socket,
   for (auto& [id, tor] : torrents_)
     if (tor->matches(out->skey)) t = tor;
   if (!t || !t->accepts_connection() || t->is_banned(remote)) co_return;
-  t->attach_incoming(std::move(socket), wire::handshake_parser{}, net::to_string(remote), out.get());
+  t->attach_incoming(std::move(socket), wire::handshake_parser{}, net::to_string(remote), deadline, out.get());
 }
 
 net::awaitable<void> session_impl::tick_loop() {

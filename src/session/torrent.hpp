@@ -100,8 +100,9 @@ class torrent : public std::enable_shared_from_this<torrent>, private picker::to
   // Our BitTorrent handshake under `info_hash` (reserved bits: extensions, fast, v2 where it applies).
   [[nodiscard]] wire::reserved_bits our_reserved() const;
   [[nodiscard]] std::string our_handshake(const sha1_hash& info_hash, const wire::reserved_bits& reserved) const;
+  // `deadline`: of the whole handshake, counted from the accept (network.handshake_timeout_ms).
   void attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint,
-                       mse_outcome* mse = nullptr);
+                       clock::time_point deadline, mse_outcome* mse = nullptr);
   void set_file_priority(std::size_t file, std::uint8_t priority);
   void set_piece_priority(std::uint32_t piece, std::uint8_t priority);
   void set_strategy(piece_strategy s);

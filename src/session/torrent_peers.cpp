@@ -109,8 +109,8 @@ net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
   // A peer whose MSE handshake failed before is dialled in plaintext (only where plaintext is allowed).
   const auto* known = peer_list_.find(ep);
   const bool skip_mse = s.encryption == encryption_policy::enabled && known != nullptr && known->no_mse;
+  auto deadline = clock::now() + std::chrono::milliseconds(s.handshake_timeout_ms);  // the whole handshake
   if (!ec && s.encryption != encryption_policy::disabled && !skip_mse && !stopping_ && !paused_) {
-    const auto deadline = clock::now() + std::chrono::milliseconds(s.handshake_timeout_ms);
     mse = std::make_unique<mse_outcome>();
     const auto reserved = our_reserved();
     const auto ia = std::make_unique<std::string>(our_handshake(id(), reserved));  // heap: small frame
@@ -122,6 +122,7 @@ net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
       sock.close(ignored);
       sock = net::tcp::socket(ses_.io());
       ec = co_await tcp_connect(sock, ep, s.peer_connect_timeout_ms);
+      deadline = clock::now() + std::chrono::milliseconds(s.handshake_timeout_ms);
       mse.reset();
     }
   }
@@ -145,7 +146,7 @@ net::awaitable<void> torrent::connect_to(net::tcp::endpoint ep) {
   auto p = std::make_shared<peer_connection>(self, std::move(sock), false, token, net::to_string(ep));
   if (mse) p->set_encryption(std::move(*mse));
   peers_.emplace(token, p);
-  p->start(std::nullopt);
+  p->start(std::nullopt, deadline);
 }
 
 std::optional<sha1_hash> torrent::mse_skey(const sha1_hash& req2) const {
@@ -179,7 +180,7 @@ std::string torrent::our_handshake(const sha1_hash& info_hash, const wire::reser
 }
 
 void torrent::attach_incoming(net::tcp::socket socket, wire::handshake_parser hs, std::string endpoint,
-                              mse_outcome* mse) {
+                              clock::time_point deadline, mse_outcome* mse) {
   const auto token = next_token_++;
   token_keys_[token] = ban_key(endpoint);
   error_code ec;
@@ -187,7 +188,7 @@ void torrent::attach_incoming(net::tcp::socket socket, wire::handshake_parser hs
   auto p = std::make_shared<peer_connection>(shared_from_this(), std::move(socket), true, token, std::move(endpoint));
   if (mse) p->set_encryption(std::move(*mse));
   peers_.emplace(token, p);
-  p->start(std::move(hs));
+  p->start(std::move(hs), deadline);
 }
 
 bool torrent::resolve_duplicate(peer_connection& p) {

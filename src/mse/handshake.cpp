@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <utility>
 
 #include "crypto/sha.hpp"
@@ -36,17 +37,9 @@ std::size_t get_u16(std::string_view s) {
 }
 
 std::string hex32(std::uint32_t v) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out = "0x";
-  bool started = false;
-  for (int shift = 28; shift >= 0; shift -= 4) {
-    const auto d = (v >> shift) & 0xf;
-    if (d != 0 || started || shift == 0) {
-      out.push_back(digits[d]);
-      started = true;
-    }
-  }
-  return out;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%x", static_cast<unsigned>(v));
+  return buf;
 }
 
 }  // namespace

@@ -166,12 +166,14 @@ class MseInterop(unittest.TestCase):
         self.assertIn("(encrypted handshake, plaintext payload)", peer_events[0]["message"])
         self.assertFalse(seeder.alerts("peer_error"), seeder.alerts("peer_error"))
 
-    def test_encryption_disabled_refuses_forced_libtorrent(self):
-        out = self.out_dir("out-lt-refused")
+    def assert_libtorrent_refused(self, name, ccbt_setting, lt_extra, reason):
+        """A ccbt seeder with `ccbt_setting` refuses a libtorrent downloader run with `lt_extra`: no
+        byte moves in 6 s, no peer_connected, and a peer_disconnected alert containing `reason`."""
+        out = self.out_dir(name)
         with fixtures.ccbt_seed(self.torrent, self.src, seconds=30,
-                                extra=["--no-resume", "--set", "network.encryption=disabled"]) as seeder:
+                                extra=["--no-resume", "--set", ccbt_setting]) as seeder:
             with fixtures.lt_downloader(self.torrent, out, peers=[f"127.0.0.1:{seeder.port}"], seconds=20,
-                                        extra=FORCED_RC4) as lt:
+                                        extra=lt_extra) as lt:
                 deadline = time.time() + 6
                 while time.time() < deadline:
                     st = lt.wait_json("status", 5)
@@ -181,23 +183,15 @@ class MseInterop(unittest.TestCase):
         self.assertFalse(seeder.alerts("peer_connected"))
         self.assertEqual(seeder.events[-1]["total_upload"], 0)
         refused = [a["message"] for a in seeder.alerts("peer_disconnected")]
-        self.assertTrue(any('network.encryption = "disabled"' in m for m in refused), refused)
+        self.assertTrue(any(reason in m for m in refused), refused)
+
+    def test_encryption_disabled_refuses_forced_libtorrent(self):
+        self.assert_libtorrent_refused("out-lt-refused", "network.encryption=disabled", FORCED_RC4,
+                                       'network.encryption = "disabled"')
 
     def test_encryption_required_refuses_plaintext_libtorrent(self):
-        out = self.out_dir("out-lt-plain-refused")
-        with fixtures.ccbt_seed(self.torrent, self.src, seconds=30,
-                                extra=["--no-resume", "--set", "network.encryption=required"]) as seeder:
-            with fixtures.lt_downloader(self.torrent, out, peers=[f"127.0.0.1:{seeder.port}"], seconds=20,
-                                        extra=["--enc-policy", "disabled"]) as lt:
-                deadline = time.time() + 6
-                while time.time() < deadline:
-                    st = lt.wait_json("status", 5)
-                    self.assertEqual(st["total_download"], 0, st)
-            seeder.send_signal(signal.SIGINT)
-            self.assertEqual(seeder.drain(15), 0)
-        self.assertFalse(seeder.alerts("peer_connected"))
-        refused = [a["message"] for a in seeder.alerts("peer_disconnected")]
-        self.assertTrue(any("plaintext handshake refused" in m for m in refused), refused)
+        self.assert_libtorrent_refused("out-lt-plain-refused", "network.encryption=required",
+                                       ["--enc-policy", "disabled"], "plaintext handshake refused")
 
     # ---- outgoing ----------------------------------------------------------------------------
 

@@ -127,18 +127,6 @@ std::vector<block_ref> shuffled(std::vector<block_ref> v, std::uint64_t seed) {
   return v;
 }
 
-// Files whose pieces straddle file boundaries, with a pad file and empty files.
-test_torrent v1_torrent(std::uint32_t piece_length = 32768) {
-  return build_torrent(kind::v1, "multi",
-                       {{{"a", "one.bin"}, 50000},
-                        {{".pad", "15536"}, 15536, true},
-                        {{"a", "empty.txt"}, 0},
-                        {{"b.bin"}, 70000},
-                        {{"c.bin"}, 1},
-                        {{"d", "e", "f.bin"}, 100000},
-                        {{"z-empty"}, 0}},
-                       piece_length);
-}
 
 void expect_files_match(const test_torrent& t, const fs::path& save) {
   for (const auto& fe : t.info->files()) {

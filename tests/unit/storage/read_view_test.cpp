@@ -26,18 +26,6 @@ namespace {
 
 using namespace test;
 
-// Pieces straddle files; a pad file; empty files.
-test_torrent v1_torrent() {
-  return build_torrent(kind::v1, "multi",
-                       {{{"a", "one.bin"}, 50000},
-                        {{".pad", "15536"}, 15536, true},
-                        {{"a", "empty.txt"}, 0},
-                        {{"b.bin"}, 70000},
-                        {{"c.bin"}, 1},
-                        {{"d", "e", "f.bin"}, 100000}},
-                       32768);
-}
-
 // The torrent's files written below `save` (as a seeder finds them).
 void write_files(const test_torrent& t, const fs::path& save) {
   for (const auto& [path, data] : t.content) {

@@ -220,4 +220,17 @@ inline std::string read_file(const fs::path& p) {
   return out;
 }
 
+// Files whose pieces straddle file boundaries, with a pad file and empty files.
+inline test_torrent v1_torrent(std::uint32_t piece_length = 32768) {
+  return build_torrent(kind::v1, "multi",
+                       {{{"a", "one.bin"}, 50000},
+                        {{".pad", "15536"}, 15536, true},
+                        {{"a", "empty.txt"}, 0},
+                        {{"b.bin"}, 70000},
+                        {{"c.bin"}, 1},
+                        {{"d", "e", "f.bin"}, 100000},
+                        {{"z-empty"}, 0}},
+                       piece_length);
+}
+
 }  // namespace ccbt::storage::test
